@@ -1,0 +1,27 @@
+//! The streaming counter: the `csv` crate's own record loop, so it is the oracle itself.
+
+use std::io::Read;
+
+use csv::ByteRecord;
+
+use crate::error::Error;
+use crate::options::Options;
+
+const BUFFER_CAPACITY: usize = 256 * 1024;
+
+/// Counts records without decoding them; one reused record keeps memory constant.
+pub(super) fn count<R: Read>(rdr: R, options: &Options, source: &str) -> Result<u64, Error> {
+    let mut csv = options
+        .csv_builder()
+        .buffer_capacity(BUFFER_CAPACITY)
+        .from_reader(rdr);
+    let mut record = ByteRecord::new();
+    let mut n = 0u64;
+    while csv
+        .read_byte_record(&mut record)
+        .map_err(|e| Error::from_csv(e, source))?
+    {
+        n += 1;
+    }
+    Ok(n)
+}

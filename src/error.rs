@@ -1,0 +1,206 @@
+//! The one error type of the core, with the position of the record it concerns.
+//!
+//! Every failure the core reports is an [`Error`]: a kind (which the C layer maps to a
+//! `csvr_status`), a readable message, and where there is one, the [`Position`] of the
+//! record involved, formatted into the message as `"... at line 3, byte 41, record 2"`.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong, in the categories a caller can act on.
+///
+/// ```
+/// let err = csvr::Options::new().set_delimiter(0xE9).unwrap_err();
+/// assert_eq!(err.kind(), csvr::ErrorKind::Invalid);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A bad option or argument: a non-ASCII byte, contradictory options, a bad path.
+    Invalid,
+    /// The input could not be opened or read.
+    Io,
+    /// Malformed CSV under strict options (for example a ragged row with `flexible` off),
+    /// or a record longer than the reader accepts.
+    Parse,
+    /// Text was requested but a record is not valid UTF-8.
+    Utf8,
+    /// An internal bug was caught (a panic); the object it happened in is unusable.
+    Panic,
+}
+
+/// Where a record starts in the input, as the `csv` crate reports it.
+///
+/// `line` is 1-based (the line on which the record starts), `byte` is the 0-based offset
+/// of its first byte and `record` is 0-based, counting the header as record 0 when
+/// `has_header` is on.
+///
+/// ```
+/// let mut rdr = csvr::Reader::from_bytes(b"a,b\n1,2\n3,4\n".to_vec(), &csvr::Options::new())?;
+/// rdr.next_record()?;
+/// rdr.next_record()?;
+/// let pos = rdr.position().unwrap();
+/// assert_eq!((pos.line, pos.byte, pos.record), (3, 8, 2));
+/// # Ok::<(), csvr::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Position {
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// 0-based byte offset of the record's first byte.
+    pub byte: u64,
+    /// 0-based record index; the header, when there is one, is record 0.
+    pub record: u64,
+}
+
+impl From<&csv::Position> for Position {
+    fn from(pos: &csv::Position) -> Self {
+        Position {
+            line: pos.line(),
+            byte: pos.byte(),
+            record: pos.record(),
+        }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, byte {}, record {}",
+            self.line, self.byte, self.record
+        )
+    }
+}
+
+/// An error from csvr: a kind, a message and, where known, a position and an OS error code.
+///
+/// ```
+/// let err = csvr::count_path("no/such/file.csv", &csvr::Options::new()).unwrap_err();
+/// assert_eq!(err.kind(), csvr::ErrorKind::Io);
+/// assert_eq!(err.os_error(), Some(2)); // ENOENT
+/// assert!(err.to_string().contains("no/such/file.csv"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    position: Option<Position>,
+    os_error: Option<i32>,
+}
+
+impl Error {
+    /// An error of `kind` with `message` and no position.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            message: message.into(),
+            position: None,
+            os_error: None,
+        }
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Invalid, message)
+    }
+
+    /// An I/O error, with what was being done (`context`) in front of the OS's words.
+    pub(crate) fn io(context: impl fmt::Display, err: &io::Error) -> Error {
+        Error {
+            kind: ErrorKind::Io,
+            message: format!("{context}: {err}"),
+            position: None,
+            os_error: err.raw_os_error(),
+        }
+    }
+
+    pub(crate) fn at(mut self, position: Position) -> Error {
+        self.position = Some(position);
+        self
+    }
+
+    /// Converts an error of the `csv` crate, naming the file (if any) for I/O errors.
+    pub(crate) fn from_csv(err: csv::Error, source: &str) -> Error {
+        let position = err.position().map(Position::from);
+        let error = match err.into_kind() {
+            csv::ErrorKind::Io(e) => Error::io(format_args!("cannot read {source}"), &e),
+            csv::ErrorKind::Utf8 { err, .. } => Error::new(
+                ErrorKind::Utf8,
+                format!(
+                    "invalid UTF-8 in field {} after {} valid bytes",
+                    err.field(),
+                    err.valid_up_to()
+                ),
+            ),
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => Error::new(
+                ErrorKind::Parse,
+                format!(
+                    "found a record with {len} fields, but the first record has \
+                     {expected_len} fields (flexible is off)"
+                ),
+            ),
+            other => Error::new(ErrorKind::Parse, format!("malformed CSV: {other:?}")),
+        };
+        match position {
+            Some(pos) => error.at(pos),
+            None => error,
+        }
+    }
+
+    /// The category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message without the position suffix.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The position of the record concerned, where there is one.
+    pub fn position(&self) -> Option<Position> {
+        self.position
+    }
+
+    /// The OS error code (`errno`) behind an I/O error, where there is one.
+    pub fn os_error(&self) -> Option<i32> {
+        self.os_error
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(pos) = &self.position {
+            write!(f, " at {pos}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_appends_the_position() {
+        let err = Error::new(ErrorKind::Parse, "bad").at(Position {
+            line: 3,
+            byte: 41,
+            record: 2,
+        });
+        assert_eq!(err.to_string(), "bad at line 3, byte 41, record 2");
+    }
+
+    #[test]
+    fn io_errors_keep_the_os_code() {
+        let io = io::Error::from_raw_os_error(13);
+        let err = Error::io("cannot open x", &io);
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert_eq!(err.os_error(), Some(13));
+        assert!(err.message().starts_with("cannot open x: "));
+    }
+}

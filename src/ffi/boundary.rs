@@ -1,0 +1,192 @@
+//! The one panic boundary and the argument checks every exported function goes through.
+
+use std::cell::Cell;
+use std::ffi::{c_char, CStr};
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::ptr::NonNull;
+
+use super::csvr_status;
+use super::last_error;
+use crate::error::{Error, ErrorKind};
+
+/// Why an exported call failed: a core error, or something only the C side can get wrong.
+pub(crate) enum Failure {
+    /// A required pointer argument, named here, was NULL.
+    Null(&'static str),
+    /// An object poisoned by an earlier panic was used again.
+    Poisoned,
+    /// The core said no.
+    Core(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Core(e)
+    }
+}
+
+/// The status that a core error kind maps to.
+pub(crate) fn status_of(kind: ErrorKind) -> csvr_status {
+    match kind {
+        ErrorKind::Invalid => csvr_status::CSVR_ERR_INVALID,
+        ErrorKind::Io => csvr_status::CSVR_ERR_IO,
+        ErrorKind::Parse => csvr_status::CSVR_ERR_PARSE,
+        ErrorKind::Utf8 => csvr_status::CSVR_ERR_UTF8,
+        ErrorKind::Panic => csvr_status::CSVR_ERR_PANIC,
+    }
+}
+
+/// Runs the body of exported function `name`: a panic becomes `CSVR_ERR_PANIC`, a failure
+/// its status, and both set the thread-local last error. Unwinding never reaches C.
+pub(crate) fn guard<F>(name: &'static str, body: F) -> csvr_status
+where
+    F: FnOnce() -> Result<csvr_status, Failure>,
+{
+    let (status, error) = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(status)) => return status,
+        Ok(Err(Failure::Core(e))) => (status_of(e.kind()), e),
+        Ok(Err(Failure::Null(arg))) => (
+            csvr_status::CSVR_ERR_NULL,
+            Error::invalid(format!("{name}: argument '{arg}' is NULL")),
+        ),
+        Ok(Err(Failure::Poisoned)) => (
+            csvr_status::CSVR_ERR_PANIC,
+            Error::new(
+                ErrorKind::Panic,
+                format!("{name}: the reader is unusable after an earlier internal error"),
+            ),
+        ),
+        Err(payload) => (
+            csvr_status::CSVR_ERR_PANIC,
+            Error::new(
+                ErrorKind::Panic,
+                format!(
+                    "{name}: internal error (panic): {}",
+                    panic_message(&*payload)
+                ),
+            ),
+        ),
+    };
+    last_error::set(&error);
+    status
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown cause")
+}
+
+/// Runs `body` on an object that a panic poisons: once a call on it has panicked, later
+/// calls fail with `CSVR_ERR_PANIC` instead of touching state the panic may have broken.
+pub(crate) fn unpoisoned<T, R>(
+    poisoned: &Cell<bool>,
+    object: T,
+    body: impl FnOnce(T) -> Result<R, Failure>,
+) -> Result<R, Failure> {
+    if poisoned.get() {
+        return Err(Failure::Poisoned);
+    }
+    match catch_unwind(AssertUnwindSafe(|| body(object))) {
+        Ok(result) => result,
+        Err(payload) => {
+            poisoned.set(true);
+            resume_unwind(payload)
+        }
+    }
+}
+
+/// Borrows `*p`, or fails with the argument's name if it is NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a live `T` that nothing mutates for `'a`.
+pub(crate) unsafe fn arg_ref<'a, T>(p: *const T, name: &'static str) -> Result<&'a T, Failure> {
+    // SAFETY: the caller guarantees `p` is NULL or valid for shared access for 'a.
+    unsafe { p.as_ref() }.ok_or(Failure::Null(name))
+}
+
+/// Mutably borrows `*p`, or fails with the argument's name if it is NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a live `T` that nothing else accesses for `'a`.
+pub(crate) unsafe fn arg_mut<'a, T>(p: *mut T, name: &'static str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller guarantees `p` is NULL or valid and unaliased for 'a.
+    unsafe { p.as_mut() }.ok_or(Failure::Null(name))
+}
+
+/// An out-parameter checked for NULL, written at most once, on success.
+pub(crate) struct Out<'a, T> {
+    ptr: NonNull<T>,
+    _borrow: PhantomData<&'a mut T>,
+}
+
+impl<T> Out<'_, T> {
+    /// Stores `value` without reading or dropping what was there (it may be uninitialised).
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: `arg_out`'s caller guaranteed the pointer valid for writes of T.
+        unsafe { self.ptr.as_ptr().write(value) }
+    }
+}
+
+/// Checks an out-parameter for NULL.
+///
+/// # Safety
+/// `p` is NULL or valid for writes of a `T` (aligned) for `'a`.
+pub(crate) unsafe fn arg_out<'a, T>(p: *mut T, name: &'static str) -> Result<Out<'a, T>, Failure> {
+    NonNull::new(p)
+        .map(|ptr| Out {
+            ptr,
+            _borrow: PhantomData,
+        })
+        .ok_or(Failure::Null(name))
+}
+
+/// Borrows `len` bytes at `data`; `(NULL, 0)` is the empty input.
+///
+/// # Safety
+/// If `data` is not NULL it points to `len` readable bytes that stay unchanged for `'a`.
+pub(crate) unsafe fn arg_bytes<'a>(data: *const u8, len: usize) -> Result<&'a [u8], Failure> {
+    if data.is_null() {
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Failure::Null("data"))
+        };
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::invalid(format!("len {len} is larger than any buffer")).into());
+    }
+    // SAFETY: non-NULL, `len` bounded by isize::MAX, and readable per the caller.
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// Converts a NUL-terminated C path. On Unix a path is bytes, so a non-UTF-8 path is
+/// accepted as the OS would; elsewhere it must be UTF-8.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string readable for the call.
+pub(crate) unsafe fn arg_path(path: *const c_char) -> Result<PathBuf, Failure> {
+    if path.is_null() {
+        return Err(Failure::Null("path"));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller.
+    let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    if bytes.is_empty() {
+        return Err(Error::invalid("path is empty").into());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes)
+            .map(PathBuf::from)
+            .map_err(|_| Error::invalid("path is not UTF-8").into())
+    }
+}

@@ -1,0 +1,318 @@
+//! `csvr_options`: a mutable, owned set of reading options.
+
+use std::panic::catch_unwind;
+use std::ptr;
+
+use super::boundary::{arg_mut, guard, Failure};
+use super::CSVR_TRIM_NONE;
+use super::{csvr_status, csvr_trim, CSVR_TRIM_ALL, CSVR_TRIM_FIELDS, CSVR_TRIM_HEADERS};
+use crate::error::Error;
+use crate::options::{Options, Terminator, Trim};
+
+/// Reading options (opaque). Create with `csvr_options_new`, free with
+/// `csvr_options_free`. A `csvr_options` may be used by many readers and counts, and from
+/// several threads at once as long as no thread is changing it; it is not borrowed by
+/// the readers made from it, so it may be freed as soon as they are open.
+pub struct csvr_options {
+    pub(crate) inner: Options,
+}
+
+/// A new set of options with the defaults: `,` delimiter, `"` quote, no escape, doubled
+/// quotes and quoting on, no comment, a header, flexible, no trimming, CRLF-any terminator,
+/// all cores for counting, bytes (no UTF-8 check).
+///
+/// The caller owns the result and frees it with `csvr_options_free`. Returns NULL only if
+/// memory could not be allocated.
+#[no_mangle]
+pub extern "C" fn csvr_options_new() -> *mut csvr_options {
+    catch_unwind(|| {
+        Box::into_raw(Box::new(csvr_options {
+            inner: Options::new(),
+        }))
+    })
+    .unwrap_or(ptr::null_mut())
+}
+
+/// Frees options made by `csvr_options_new`. NULL is a no-op.
+///
+/// # Safety
+/// `opts` is NULL or came from `csvr_options_new` and was not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_free(opts: *mut csvr_options) {
+    if !opts.is_null() {
+        // SAFETY: per the contract, `opts` came from Box::into_raw in csvr_options_new
+        // and is freed only once.
+        drop(unsafe { Box::from_raw(opts) });
+    }
+}
+
+/// Runs a setter on checked options.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+unsafe fn set(
+    name: &'static str,
+    opts: *mut csvr_options,
+    apply: impl FnOnce(&mut Options) -> Result<(), Error>,
+) -> csvr_status {
+    guard(name, || {
+        // SAFETY: the caller's contract for `opts`.
+        let opts = unsafe { arg_mut(opts, "opts") }?;
+        apply(&mut opts.inner).map_err(Failure::from)?;
+        Ok(csvr_status::CSVR_OK)
+    })
+}
+
+/// Sets the field delimiter (default `,`).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` if `byte` is not ASCII
+/// (the options are then unchanged). A clash with another option (delimiter == quote,
+/// ...) is reported when the options are used.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_delimiter(
+    opts: *mut csvr_options,
+    byte: u8,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_delimiter", opts, |o| {
+            o.set_delimiter(byte).map(drop)
+        })
+    }
+}
+
+/// Sets the quote character (default `"`).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` if `byte` is not ASCII.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_quote(opts: *mut csvr_options, byte: u8) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_quote", opts, |o| {
+            o.set_quote(byte).map(drop)
+        })
+    }
+}
+
+/// Sets the escape character used inside quoted fields; 0 means none (the default).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` if `byte` is not ASCII.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_escape(opts: *mut csvr_options, byte: u8) -> csvr_status {
+    let escape = (byte != 0).then_some(byte);
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_escape", opts, |o| {
+            o.set_escape(escape).map(drop)
+        })
+    }
+}
+
+/// Sets the comment character: a record that starts with it is skipped. 0 means none
+/// (the default).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` if `byte` is not ASCII.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_comment(
+    opts: *mut csvr_options,
+    byte: u8,
+) -> csvr_status {
+    let comment = (byte != 0).then_some(byte);
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_comment", opts, |o| {
+            o.set_comment(comment).map(drop)
+        })
+    }
+}
+
+/// Sets whether the first record is a header, neither counted nor returned by
+/// `csvr_reader_next` (default true).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_has_header(
+    opts: *mut csvr_options,
+    yes: bool,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_has_header", opts, |o| {
+            o.set_has_header(yes);
+            Ok(())
+        })
+    }
+}
+
+/// Sets whether records may have differing numbers of fields (default true). When false,
+/// reading and counting fail with `CSVR_ERR_PARSE` at the first record whose field count
+/// differs from the first record's (the header counts as the first record).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_flexible(
+    opts: *mut csvr_options,
+    yes: bool,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_flexible", opts, |o| {
+            o.set_flexible(yes);
+            Ok(())
+        })
+    }
+}
+
+/// Sets whether `""` inside a quoted field is a literal `"` (default true).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_double_quote(
+    opts: *mut csvr_options,
+    yes: bool,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_double_quote", opts, |o| {
+            o.set_double_quote(yes);
+            Ok(())
+        })
+    }
+}
+
+/// Sets whether quotes are special at all (default true).
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_quoting(
+    opts: *mut csvr_options,
+    yes: bool,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_quoting", opts, |o| {
+            o.set_quoting(yes);
+            Ok(())
+        })
+    }
+}
+
+/// Sets which fields are trimmed of surrounding ASCII whitespace: one of
+/// `CSVR_TRIM_NONE` (default), `CSVR_TRIM_HEADERS`, `CSVR_TRIM_FIELDS`, `CSVR_TRIM_ALL`.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_trim(
+    opts: *mut csvr_options,
+    trim: csvr_trim,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_trim", opts, |o| {
+            o.set_trim(match trim {
+                CSVR_TRIM_NONE => Trim::None,
+                CSVR_TRIM_HEADERS => Trim::Headers,
+                CSVR_TRIM_FIELDS => Trim::Fields,
+                CSVR_TRIM_ALL => Trim::All,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "trim must be one of CSVR_TRIM_NONE, _HEADERS, _FIELDS, _ALL, got {other}"
+                    )))
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Sets the record terminator: 0 (the default) means `\n`, `\r\n` and `\r` each end a
+/// record; any other byte means only that byte does.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` if `byte` is not ASCII.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_terminator(
+    opts: *mut csvr_options,
+    byte: u8,
+) -> csvr_status {
+    let terminator = match byte {
+        0 => Terminator::CrlfAny,
+        b => Terminator::Byte(b),
+    };
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_terminator", opts, |o| {
+            o.set_terminator(terminator).map(drop)
+        })
+    }
+}
+
+/// Sets how many threads `csvr_count_path` / `csvr_count_bytes` may use; 0 (the default)
+/// means all cores. The count is the same whatever the number.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` above 1024 (the
+/// options are then unchanged).
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_threads(
+    opts: *mut csvr_options,
+    n: usize,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_threads", opts, |o| {
+            o.set_threads(n).map(drop)
+        })
+    }
+}
+
+/// Sets text mode (default false): when true, a reader checks that the header and every
+/// record are valid UTF-8, and `csvr_reader_next` fails with `CSVR_ERR_UTF8` (naming the
+/// record's position) on one that is not; the reader then goes on with the next record.
+/// Counting never decodes and ignores this option.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_utf8(opts: *mut csvr_options, yes: bool) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_utf8", opts, |o| {
+            o.set_utf8(yes);
+            Ok(())
+        })
+    }
+}

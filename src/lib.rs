@@ -1,0 +1,39 @@
+//! csvr: a streaming, exact CSV reader and counter, with a C ABI for every runtime.
+//!
+//! The safe core is this crate's Rust API: [`Options`] (the one validated set of reading
+//! options), [`Reader`] (records one at a time over any `Read`, in constant memory) and the
+//! counters [`count_path`], [`count_bytes`] and [`count_reader`]. Records are exactly what
+//! the [`csv`](https://docs.rs/csv) crate yields for the same options (with `flexible`
+//! on by default): blank lines are skipped, quoted fields may hold delimiters, doubled
+//! quotes and newlines, and the header is not a record.
+//!
+//! The [`ffi`] module is a thin `extern "C"` skin over this core; `include/csvr.h` is
+//! generated from it by cbindgen.
+//!
+//! ```
+//! let data = b"city,pop\n\"Paris, FR\",2100000\n\nOslo,700000\n";
+//! let opts = csvr::Options::new();
+//! assert_eq!(csvr::count_bytes(data, &opts)?, 2);
+//!
+//! let mut rdr = csvr::Reader::from_bytes(data.to_vec(), &opts)?;
+//! while rdr.next_record()? {
+//!     let rec = rdr.record().unwrap();
+//!     assert_eq!(rec.len(), 2);
+//! }
+//! # Ok::<(), csvr::Error>(())
+//! ```
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod count;
+mod error;
+pub mod ffi;
+mod input;
+mod options;
+mod reader;
+
+pub use count::{count_bytes, count_path, count_reader};
+pub use csv::ByteRecord;
+pub use error::{Error, ErrorKind, Position};
+pub use options::{Options, Terminator, Trim, MAX_THREADS};
+pub use reader::Reader;

@@ -1,0 +1,372 @@
+//! The one validated set of reading options, and the only place options are checked.
+//!
+//! Each setter rejects a byte that can never be valid (non-ASCII) at once; contradictions
+//! between options (delimiter == quote, ...) can only be judged on the whole set, so
+//! [`Options::validate`] checks them, and every reader and counter calls it before use.
+
+use crate::error::Error;
+
+/// Which fields have surrounding ASCII whitespace trimmed, as in the `csv` crate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Trim {
+    /// Nothing is trimmed (the default).
+    #[default]
+    None,
+    /// Only the header's fields are trimmed.
+    Headers,
+    /// Only the records' fields are trimmed, not the header's.
+    Fields,
+    /// The header's and the records' fields are trimmed.
+    All,
+}
+
+/// What ends a record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Terminator {
+    /// `\n`, `\r\n` and `\r` each end a record (the default).
+    #[default]
+    CrlfAny,
+    /// Only this byte ends a record.
+    Byte(u8),
+}
+
+/// Reading options: dialect, header handling, strictness and parallelism.
+///
+/// The defaults are those of the `csv` crate with `flexible(true)`: comma, double quote,
+/// no escape, doubled quotes on, quoting on, no comment, a header, CRLF-any terminator.
+///
+/// ```
+/// let mut opts = csvr::Options::new();
+/// opts.set_delimiter(b';')?.set_has_header(false).set_threads(1)?;
+/// assert_eq!(csvr::count_bytes(b"a;b\nc;d\n", &opts)?, 2);
+///
+/// // A contradiction is caught when the options are used.
+/// opts.set_quote(b';')?;
+/// assert_eq!(csvr::count_bytes(b"", &opts).unwrap_err().kind(), csvr::ErrorKind::Invalid);
+/// # Ok::<(), csvr::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Options {
+    delimiter: u8,
+    quote: u8,
+    escape: Option<u8>,
+    double_quote: bool,
+    quoting: bool,
+    comment: Option<u8>,
+    has_header: bool,
+    flexible: bool,
+    trim: Trim,
+    terminator: Terminator,
+    threads: usize,
+    utf8: bool,
+}
+
+/// More threads than this is surely a mistake (a negative number cast to `size_t`, say).
+pub const MAX_THREADS: usize = 1024;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            delimiter: b',',
+            quote: b'"',
+            escape: None,
+            double_quote: true,
+            quoting: true,
+            comment: None,
+            has_header: true,
+            flexible: true,
+            trim: Trim::None,
+            terminator: Terminator::CrlfAny,
+            threads: 0,
+            utf8: false,
+        }
+    }
+}
+
+fn ascii(name: &str, byte: u8) -> Result<u8, Error> {
+    if byte.is_ascii() {
+        Ok(byte)
+    } else {
+        Err(Error::invalid(format!(
+            "{name} must be a single ASCII byte, got 0x{byte:02X}"
+        )))
+    }
+}
+
+fn describe(byte: u8) -> String {
+    match byte {
+        b'\n' => "'\\n'".to_string(),
+        b'\r' => "'\\r'".to_string(),
+        b'\t' => "'\\t'".to_string(),
+        0x20..=0x7E => format!("'{}'", byte as char),
+        _ => format!("0x{byte:02X}"),
+    }
+}
+
+impl Options {
+    /// The default options (see the type's documentation).
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// The field delimiter; must be ASCII. Default `,`.
+    pub fn set_delimiter(&mut self, byte: u8) -> Result<&mut Self, Error> {
+        self.delimiter = ascii("delimiter", byte)?;
+        Ok(self)
+    }
+
+    /// The quote character; must be ASCII. Default `"`.
+    pub fn set_quote(&mut self, byte: u8) -> Result<&mut Self, Error> {
+        self.quote = ascii("quote", byte)?;
+        Ok(self)
+    }
+
+    /// An escape character inside quoted fields (`None`, the default, means none).
+    pub fn set_escape(&mut self, byte: Option<u8>) -> Result<&mut Self, Error> {
+        self.escape = byte.map(|b| ascii("escape", b)).transpose()?;
+        Ok(self)
+    }
+
+    /// A comment character: a record starting with it is skipped (`None` = no comments).
+    pub fn set_comment(&mut self, byte: Option<u8>) -> Result<&mut Self, Error> {
+        self.comment = byte.map(|b| ascii("comment", b)).transpose()?;
+        Ok(self)
+    }
+
+    /// Whether `""` inside a quoted field is a literal quote. Default on.
+    pub fn set_double_quote(&mut self, yes: bool) -> &mut Self {
+        self.double_quote = yes;
+        self
+    }
+
+    /// Whether quotes are special at all. Default on.
+    pub fn set_quoting(&mut self, yes: bool) -> &mut Self {
+        self.quoting = yes;
+        self
+    }
+
+    /// Whether the first record is a header (not counted, not yielded). Default on.
+    pub fn set_has_header(&mut self, yes: bool) -> &mut Self {
+        self.has_header = yes;
+        self
+    }
+
+    /// Whether records may have differing field counts. Default on; off makes a record
+    /// whose field count differs from the first record's a [`crate::ErrorKind::Parse`] error.
+    pub fn set_flexible(&mut self, yes: bool) -> &mut Self {
+        self.flexible = yes;
+        self
+    }
+
+    /// Which fields are trimmed of surrounding ASCII whitespace. Default none.
+    pub fn set_trim(&mut self, trim: Trim) -> &mut Self {
+        self.trim = trim;
+        self
+    }
+
+    /// What ends a record. Default [`Terminator::CrlfAny`]; a byte must be ASCII.
+    pub fn set_terminator(&mut self, terminator: Terminator) -> Result<&mut Self, Error> {
+        if let Terminator::Byte(b) = terminator {
+            ascii("terminator", b)?;
+        }
+        self.terminator = terminator;
+        Ok(self)
+    }
+
+    /// Threads for counting; 0 (the default) means all cores. At most [`MAX_THREADS`].
+    pub fn set_threads(&mut self, n: usize) -> Result<&mut Self, Error> {
+        if n > MAX_THREADS {
+            return Err(Error::invalid(format!(
+                "threads must be at most {MAX_THREADS} (0 = all cores), got {n}"
+            )));
+        }
+        self.threads = n;
+        Ok(self)
+    }
+
+    /// Whether records must be valid UTF-8 when read (text mode). Default off (bytes).
+    ///
+    /// Counting never decodes, so this only affects [`crate::Reader`].
+    pub fn set_utf8(&mut self, yes: bool) -> &mut Self {
+        self.utf8 = yes;
+        self
+    }
+
+    /// The field delimiter.
+    pub fn delimiter(&self) -> u8 {
+        self.delimiter
+    }
+    /// The quote character.
+    pub fn quote(&self) -> u8 {
+        self.quote
+    }
+    /// The escape character, if any.
+    pub fn escape(&self) -> Option<u8> {
+        self.escape
+    }
+    /// The comment character, if any.
+    pub fn comment(&self) -> Option<u8> {
+        self.comment
+    }
+    /// Whether doubled quotes are literal quotes.
+    pub fn double_quote(&self) -> bool {
+        self.double_quote
+    }
+    /// Whether quoting is on.
+    pub fn quoting(&self) -> bool {
+        self.quoting
+    }
+    /// Whether the first record is a header.
+    pub fn has_header(&self) -> bool {
+        self.has_header
+    }
+    /// Whether ragged records are accepted.
+    pub fn flexible(&self) -> bool {
+        self.flexible
+    }
+    /// Which fields are trimmed.
+    pub fn trim(&self) -> Trim {
+        self.trim
+    }
+    /// What ends a record.
+    pub fn terminator(&self) -> Terminator {
+        self.terminator
+    }
+    /// Threads for counting (0 = all cores).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+    /// Whether records must be UTF-8 when read.
+    pub fn utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// Checks the options as a whole: every byte ASCII, no byte with two roles, and
+    /// no special byte that would also end a record.
+    pub fn validate(&self) -> Result<(), Error> {
+        ascii("delimiter", self.delimiter)?;
+        ascii("quote", self.quote)?;
+        let mut roles: Vec<(&str, u8)> = vec![("delimiter", self.delimiter)];
+        // With quoting off the quote byte is ordinary data, so it cannot clash.
+        if self.quoting {
+            roles.push(("quote", self.quote));
+            if let Some(e) = self.escape {
+                roles.push(("escape", ascii("escape", e)?));
+            }
+        }
+        if let Some(c) = self.comment {
+            roles.push(("comment", ascii("comment", c)?));
+        }
+        for (i, &(name_a, a)) in roles.iter().enumerate() {
+            for &(name_b, b) in &roles[i + 1..] {
+                if a == b {
+                    return Err(Error::invalid(format!(
+                        "{name_a} and {name_b} are the same byte ({})",
+                        describe(a)
+                    )));
+                }
+            }
+        }
+        let terminators: Vec<u8> = match self.terminator {
+            Terminator::CrlfAny => vec![b'\r', b'\n'],
+            Terminator::Byte(t) => vec![ascii("terminator", t)?],
+        };
+        for &(name, b) in &roles {
+            if terminators.contains(&b) {
+                return Err(Error::invalid(format!(
+                    "{name} {} also ends records (terminator)",
+                    describe(b)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// A `csv::ReaderBuilder` with exactly these options: the `csv` crate is the reference
+    /// for what a record is, so the streaming paths hand it the options unchanged.
+    pub(crate) fn csv_builder(&self) -> csv::ReaderBuilder {
+        let mut b = csv::ReaderBuilder::new();
+        b.delimiter(self.delimiter)
+            .quote(self.quote)
+            .escape(self.escape)
+            .double_quote(self.double_quote)
+            .quoting(self.quoting)
+            .comment(self.comment)
+            .has_headers(self.has_header)
+            .flexible(self.flexible)
+            .trim(match self.trim {
+                Trim::None => csv::Trim::None,
+                Trim::Headers => csv::Trim::Headers,
+                Trim::Fields => csv::Trim::Fields,
+                Trim::All => csv::Trim::All,
+            })
+            .terminator(match self.terminator {
+                Terminator::CrlfAny => csv::Terminator::CRLF,
+                Terminator::Byte(t) => csv::Terminator::Any(t),
+            });
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn setters_reject_non_ascii() {
+        let mut o = Options::new();
+        assert_eq!(
+            o.set_delimiter(0x80).unwrap_err().kind(),
+            ErrorKind::Invalid
+        );
+        assert_eq!(o.set_quote(0xFF).unwrap_err().kind(), ErrorKind::Invalid);
+        assert!(o.set_escape(Some(0xC3)).is_err());
+        assert!(o.set_comment(Some(0xC3)).is_err());
+        assert!(o.set_terminator(Terminator::Byte(0x85)).is_err());
+        assert!(o.set_threads(MAX_THREADS + 1).is_err());
+        assert_eq!(o, Options::new(), "a rejected value changes nothing");
+    }
+
+    #[test]
+    fn contradictions_are_rejected_on_validate() {
+        let cases: Vec<Box<dyn Fn(&mut Options)>> = vec![
+            Box::new(|o| {
+                o.set_quote(b',').unwrap();
+            }),
+            Box::new(|o| {
+                o.set_escape(Some(b',')).unwrap();
+            }),
+            Box::new(|o| {
+                o.set_comment(Some(b'"')).unwrap();
+            }),
+            Box::new(|o| {
+                o.set_delimiter(b'\n').unwrap();
+            }),
+            Box::new(|o| {
+                o.set_terminator(Terminator::Byte(b',')).unwrap();
+            }),
+        ];
+        for set in cases {
+            let mut o = Options::new();
+            set(&mut o);
+            let err = o.validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Invalid, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn quote_is_free_when_quoting_is_off() {
+        let mut o = Options::new();
+        o.set_quote(b',').unwrap().set_quoting(false);
+        o.validate().unwrap();
+    }
+
+    #[test]
+    fn a_custom_terminator_frees_newline() {
+        let mut o = Options::new();
+        o.set_terminator(Terminator::Byte(b';')).unwrap();
+        o.set_delimiter(b'\n').unwrap();
+        o.validate().unwrap();
+    }
+}

@@ -1,0 +1,279 @@
+//! The streaming record reader: one record at a time over any `Read`, in constant memory.
+//!
+//! Records are exactly those of the `csv` crate for the same options; this layer adds the
+//! eager header, the "current record" state the C API exposes, UTF-8 checking for text
+//! mode and positions in every error.
+
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use csv::ByteRecord;
+
+use crate::error::{Error, ErrorKind, Position};
+use crate::input::{describe_path, open_file};
+use crate::options::Options;
+
+/// How much input the reader buffers: large enough that syscalls are rare, small enough
+/// that memory stays constant.
+const BUFFER_CAPACITY: usize = 64 * 1024;
+
+/// A streaming CSV reader with a current record, in the style of a cursor.
+///
+/// ```
+/// let data = b"name,city\n\"Smith, J\",\"New\nYork\"\n".to_vec();
+/// let mut rdr = csvr::Reader::from_bytes(data, &csvr::Options::new())?;
+/// assert_eq!(rdr.headers().unwrap(), vec![&b"name"[..], &b"city"[..]]);
+/// assert!(rdr.next_record()?);
+/// let rec = rdr.record().unwrap();
+/// assert_eq!(&rec[0], b"Smith, J");
+/// assert_eq!(&rec[1], b"New\nYork");
+/// assert!(!rdr.next_record()?);
+/// # Ok::<(), csvr::Error>(())
+/// ```
+pub struct Reader<R> {
+    csv: csv::Reader<R>,
+    /// How the input is named in error messages.
+    source: String,
+    headers: Option<ByteRecord>,
+    record: ByteRecord,
+    has_current: bool,
+    exhausted: bool,
+    utf8: bool,
+}
+
+impl Reader<File> {
+    /// Opens the file at `path`. With `has_header` on, the header is read at once, so an
+    /// unreadable header (or, in UTF-8 mode, a header that is not UTF-8) fails here.
+    pub fn from_path(path: impl AsRef<Path>, options: &Options) -> Result<Self, Error> {
+        Reader::from_path_with(path, options, |file| file)
+    }
+}
+
+impl Reader<Cursor<Vec<u8>>> {
+    /// Reads records from bytes held in memory.
+    pub fn from_bytes(data: Vec<u8>, options: &Options) -> Result<Self, Error> {
+        Reader::from_reader(Cursor::new(data), options)
+    }
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads records from any `Read`, buffering a fixed amount.
+    pub fn from_reader(rdr: R, options: &Options) -> Result<Self, Error> {
+        Reader::with_source(rdr, options, "the input".to_string())
+    }
+
+    /// Like [`Reader::from_path`], with the opened file passed through `wrap` first: for
+    /// example `|f| Box::new(f) as Box<dyn Read + Send>` to hold readers of files and of
+    /// other inputs as one type.
+    pub fn from_path_with(
+        path: impl AsRef<Path>,
+        options: &Options,
+        wrap: impl FnOnce(File) -> R,
+    ) -> Result<Self, Error> {
+        let path = path.as_ref();
+        options.validate()?;
+        let file = open_file(path)?;
+        Reader::with_source(wrap(file), options, describe_path(path))
+    }
+
+    fn with_source(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
+        options.validate()?;
+        let mut csv = options
+            .csv_builder()
+            .buffer_capacity(BUFFER_CAPACITY)
+            .from_reader(rdr);
+        let headers = if options.has_header() {
+            let headers = csv
+                .byte_headers()
+                .map_err(|e| Error::from_csv(e, &source))?
+                .clone();
+            if options.utf8() {
+                check_utf8(&headers)?;
+            }
+            Some(headers)
+        } else {
+            None
+        };
+        Ok(Reader {
+            csv,
+            source,
+            headers,
+            record: ByteRecord::new(),
+            has_current: false,
+            exhausted: false,
+            utf8: options.utf8(),
+        })
+    }
+
+    /// The header record: `Some` (empty for empty input) when `has_header` is on.
+    pub fn headers(&self) -> Option<&ByteRecord> {
+        self.headers.as_ref()
+    }
+
+    /// Advances to the next record. `Ok(true)`: [`Reader::record`] is that record;
+    /// `Ok(false)`: there are no more. After an error there is no current record, and the
+    /// next call goes on with the record after the bad one, as the `csv` crate does.
+    pub fn next_record(&mut self) -> Result<bool, Error> {
+        self.has_current = false;
+        if self.exhausted {
+            return Ok(false);
+        }
+        match self.csv.read_byte_record(&mut self.record) {
+            Ok(true) => {
+                if self.utf8 {
+                    check_utf8(&self.record)?;
+                }
+                self.has_current = true;
+                Ok(true)
+            }
+            Ok(false) => {
+                self.exhausted = true;
+                Ok(false)
+            }
+            Err(e) => Err(Error::from_csv(e, &self.source)),
+        }
+    }
+
+    /// The current record, if [`Reader::next_record`] last returned `Ok(true)`.
+    pub fn record(&self) -> Option<&ByteRecord> {
+        self.has_current.then_some(&self.record)
+    }
+
+    /// Where the current record starts.
+    pub fn position(&self) -> Option<Position> {
+        self.record()
+            .and_then(ByteRecord::position)
+            .map(Position::from)
+    }
+
+    /// Counts the records after the current one, consuming them (nothing is decoded).
+    pub fn count_remaining(&mut self) -> Result<u64, Error> {
+        self.has_current = false;
+        let mut n = 0u64;
+        while !self.exhausted {
+            match self.csv.read_byte_record(&mut self.record) {
+                Ok(true) => n += 1,
+                Ok(false) => self.exhausted = true,
+                Err(e) => return Err(Error::from_csv(e, &self.source)),
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Fails with the record's position unless every field of `record` is UTF-8.
+fn check_utf8(record: &ByteRecord) -> Result<(), Error> {
+    // One pass over the whole record; only on failure look for the field to name.
+    if std::str::from_utf8(record.as_slice()).is_ok() {
+        return Ok(());
+    }
+    let (field, err) = record
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, e)))
+        .expect("a record that is not UTF-8 has a field that is not");
+    let error = Error::new(
+        ErrorKind::Utf8,
+        format!(
+            "invalid UTF-8 in field {field} after {} valid bytes",
+            err.valid_up_to()
+        ),
+    );
+    Err(match record.position() {
+        Some(pos) => error.at(Position::from(pos)),
+        None => error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(data: &[u8], options: &Options) -> Reader<Cursor<Vec<u8>>> {
+        Reader::from_bytes(data.to_vec(), options).unwrap()
+    }
+
+    #[test]
+    fn empty_input_has_an_empty_header_and_no_records() {
+        let mut r = reader(b"", &Options::new());
+        assert_eq!(r.headers().unwrap().len(), 0);
+        assert!(!r.next_record().unwrap());
+        assert!(r.record().is_none());
+        assert!(r.position().is_none());
+    }
+
+    #[test]
+    fn no_header_means_no_headers() {
+        let mut o = Options::new();
+        o.set_has_header(false);
+        let mut r = reader(b"a,b\n", &o);
+        assert!(r.headers().is_none());
+        assert!(r.next_record().unwrap());
+        assert_eq!(r.position().unwrap().record, 0);
+    }
+
+    #[test]
+    fn utf8_mode_names_the_record_and_goes_on() {
+        let mut o = Options::new();
+        o.set_utf8(true);
+        let mut r = reader(b"h\nok\nbad\xff\nlast\n", &o);
+        assert!(r.next_record().unwrap());
+        let err = r.next_record().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Utf8);
+        assert_eq!(
+            err.to_string(),
+            "invalid UTF-8 in field 0 after 3 valid bytes at line 3, byte 5, record 2"
+        );
+        assert!(r.record().is_none());
+        assert!(r.next_record().unwrap());
+        assert_eq!(&r.record().unwrap()[0], b"last");
+    }
+
+    #[test]
+    fn raw_mode_reads_invalid_utf8() {
+        let mut r = reader(b"h\nbad\xff\n", &Options::new());
+        assert!(r.next_record().unwrap());
+        assert_eq!(&r.record().unwrap()[0], b"bad\xff");
+    }
+
+    #[test]
+    fn a_non_utf8_header_fails_at_open_in_utf8_mode() {
+        let mut o = Options::new();
+        o.set_utf8(true);
+        let err = Reader::from_bytes(b"\xfe\n1\n".to_vec(), &o).err().unwrap();
+        assert_eq!(err.kind(), ErrorKind::Utf8);
+        assert_eq!(err.position().unwrap().record, 0);
+    }
+
+    #[test]
+    fn strict_mode_reports_the_ragged_record() {
+        let mut o = Options::new();
+        o.set_flexible(false);
+        let mut r = reader(b"a,b\n1,2\n3\n", &o);
+        assert!(r.next_record().unwrap());
+        let err = r.next_record().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parse);
+        assert_eq!(err.position().unwrap().record, 2);
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn count_remaining_counts_after_the_current_record() {
+        let mut r = reader(b"h\n1\n2\n3\n\n4\n", &Options::new());
+        assert!(r.next_record().unwrap());
+        assert_eq!(r.count_remaining().unwrap(), 3);
+        assert!(!r.next_record().unwrap());
+        assert_eq!(r.count_remaining().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_directory_is_an_io_error() {
+        let err = Reader::from_path(std::env::temp_dir(), &Options::new())
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Io);
+        #[cfg(unix)]
+        assert_eq!(err.os_error(), Some(libc::EISDIR));
+    }
+}
