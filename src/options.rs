@@ -330,7 +330,8 @@ mod tests {
 
     #[test]
     fn contradictions_are_rejected_on_validate() {
-        let cases: Vec<Box<dyn Fn(&mut Options)>> = vec![
+        type Change = Box<dyn Fn(&mut Options)>;
+        let cases: Vec<Change> = vec![
             Box::new(|o| {
                 o.set_quote(b',').unwrap();
             }),

@@ -8,15 +8,11 @@ use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use csv::ByteRecord;
+use csv::{ByteRecord, StringRecord};
 
-use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file};
+use crate::error::{Error, Position};
+use crate::input::{describe_path, open_file, BomSafe};
 use crate::options::Options;
-
-/// How much input the reader buffers: large enough that syscalls are rare, small enough
-/// that memory stays constant.
-const BUFFER_CAPACITY: usize = 64 * 1024;
 
 /// A streaming CSV reader with a current record, in the style of a cursor.
 ///
@@ -32,14 +28,29 @@ const BUFFER_CAPACITY: usize = 64 * 1024;
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub struct Reader<R> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<BomSafe<R>>,
     /// How the input is named in error messages.
     source: String,
     headers: Option<ByteRecord>,
-    record: ByteRecord,
+    record: Record,
     has_current: bool,
     exhausted: bool,
-    utf8: bool,
+}
+
+/// The record buffer: bytes, or in UTF-8 mode a `StringRecord`, so that text mode is
+/// exactly the `csv` crate's own (its UTF-8 errors and its Unicode-aware trimming).
+enum Record {
+    Bytes(ByteRecord),
+    Text(StringRecord),
+}
+
+impl Record {
+    fn as_bytes(&self) -> &ByteRecord {
+        match self {
+            Record::Bytes(b) => b,
+            Record::Text(s) => s.as_byte_record(),
+        }
+    }
 }
 
 impl Reader<File> {
@@ -79,30 +90,29 @@ impl<R: Read> Reader<R> {
 
     fn with_source(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
         options.validate()?;
-        let mut csv = options
-            .csv_builder()
-            .buffer_capacity(BUFFER_CAPACITY)
-            .from_reader(rdr);
-        let headers = if options.has_header() {
-            let headers = csv
-                .byte_headers()
-                .map_err(|e| Error::from_csv(e, &source))?
-                .clone();
-            if options.utf8() {
-                check_utf8(&headers)?;
-            }
-            Some(headers)
+        // The csv crate's default buffer size, on purpose: with a one-byte terminator its
+        // line numbers depend on where buffer boundaries fall, so only the same size gives
+        // the very positions the crate itself reports for a file or a byte slice.
+        let mut csv = options.csv_builder().from_reader(BomSafe::new(rdr));
+        let headers = match (options.has_header(), options.utf8()) {
+            (false, _) => None,
+            (true, false) => Some(csv.byte_headers().cloned()),
+            (true, true) => Some(csv.headers().map(|h| h.as_byte_record().clone())),
+        }
+        .transpose()
+        .map_err(|e| Error::from_csv(e, &source))?;
+        let record = if options.utf8() {
+            Record::Text(StringRecord::new())
         } else {
-            None
+            Record::Bytes(ByteRecord::new())
         };
         Ok(Reader {
             csv,
             source,
             headers,
-            record: ByteRecord::new(),
+            record,
             has_current: false,
             exhausted: false,
-            utf8: options.utf8(),
         })
     }
 
@@ -119,11 +129,12 @@ impl<R: Read> Reader<R> {
         if self.exhausted {
             return Ok(false);
         }
-        match self.csv.read_byte_record(&mut self.record) {
+        let read = match &mut self.record {
+            Record::Bytes(b) => self.csv.read_byte_record(b),
+            Record::Text(s) => self.csv.read_record(s),
+        };
+        match read {
             Ok(true) => {
-                if self.utf8 {
-                    check_utf8(&self.record)?;
-                }
                 self.has_current = true;
                 Ok(true)
             }
@@ -137,7 +148,7 @@ impl<R: Read> Reader<R> {
 
     /// The current record, if [`Reader::next_record`] last returned `Ok(true)`.
     pub fn record(&self) -> Option<&ByteRecord> {
-        self.has_current.then_some(&self.record)
+        self.has_current.then(|| self.record.as_bytes())
     }
 
     /// Where the current record starts.
@@ -150,9 +161,10 @@ impl<R: Read> Reader<R> {
     /// Counts the records after the current one, consuming them (nothing is decoded).
     pub fn count_remaining(&mut self) -> Result<u64, Error> {
         self.has_current = false;
+        let mut scratch = ByteRecord::new();
         let mut n = 0u64;
         while !self.exhausted {
-            match self.csv.read_byte_record(&mut self.record) {
+            match self.csv.read_byte_record(&mut scratch) {
                 Ok(true) => n += 1,
                 Ok(false) => self.exhausted = true,
                 Err(e) => return Err(Error::from_csv(e, &self.source)),
@@ -162,33 +174,10 @@ impl<R: Read> Reader<R> {
     }
 }
 
-/// Fails with the record's position unless every field of `record` is UTF-8.
-fn check_utf8(record: &ByteRecord) -> Result<(), Error> {
-    // One pass over the whole record; only on failure look for the field to name.
-    if std::str::from_utf8(record.as_slice()).is_ok() {
-        return Ok(());
-    }
-    let (field, err) = record
-        .iter()
-        .enumerate()
-        .find_map(|(i, f)| std::str::from_utf8(f).err().map(|e| (i, e)))
-        .expect("a record that is not UTF-8 has a field that is not");
-    let error = Error::new(
-        ErrorKind::Utf8,
-        format!(
-            "invalid UTF-8 in field {field} after {} valid bytes",
-            err.valid_up_to()
-        ),
-    );
-    Err(match record.position() {
-        Some(pos) => error.at(Position::from(pos)),
-        None => error,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorKind;
 
     fn reader(data: &[u8], options: &Options) -> Reader<Cursor<Vec<u8>>> {
         Reader::from_bytes(data.to_vec(), options).unwrap()

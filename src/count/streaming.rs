@@ -5,16 +5,14 @@ use std::io::Read;
 use csv::ByteRecord;
 
 use crate::error::Error;
+use crate::input::BomSafe;
 use crate::options::Options;
-
-const BUFFER_CAPACITY: usize = 256 * 1024;
 
 /// Counts records without decoding them; one reused record keeps memory constant.
 pub(super) fn count<R: Read>(rdr: R, options: &Options, source: &str) -> Result<u64, Error> {
-    let mut csv = options
-        .csv_builder()
-        .buffer_capacity(BUFFER_CAPACITY)
-        .from_reader(rdr);
+    // The csv crate's default buffer size, so that the positions in errors are the very
+    // ones the crate reports (see `Reader`).
+    let mut csv = options.csv_builder().from_reader(BomSafe::new(rdr));
     let mut record = ByteRecord::new();
     let mut n = 0u64;
     while csv

@@ -1,0 +1,67 @@
+# csvr: the two commands a newcomer needs are `make run` (count the bundled sample through
+# Python and C) and `make test` (every test: Rust, C, C++, Python). Everything else here
+# is a step of those two.
+
+CARGO   ?= cargo
+PYTHON  ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+SAMPLE  := examples/data/sample.csv
+LIBDIR  := $(CURDIR)/target/release
+
+export CSVR_LIBDIR := $(LIBDIR)
+
+.PHONY: run test lib header python examples test-rust test-c test-python lint clean
+
+## run: build everything and count the bundled sample through Python and the C example
+run: python examples
+	@echo "== Python: python -m csvr count $(SAMPLE)"
+	@$(VPY) -m csvr count $(SAMPLE)
+	@echo "== C: bindings/c/csvr-count $(SAMPLE)"
+	@./bindings/c/csvr-count $(SAMPLE)
+
+## test: every test suite (Rust, C and C++ with valgrind, Python)
+test: test-rust test-c test-python
+
+## lib: the shared and static library in target/release
+lib:
+	$(CARGO) build --release
+
+## header: regenerate include/csvr.h from src/ffi (commit the result)
+header:
+	CSVR_UPDATE_HEADER=1 $(CARGO) build
+
+## python: a virtualenv in .venv with the csvr package (built by pip, library inside) and pytest
+python: $(VPY)
+	$(VPY) -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+
+$(VPY):
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet pytest
+
+## examples: the C example and the C++ example, linked against target/release
+examples: lib
+	$(MAKE) -C bindings/c
+	$(MAKE) -C bindings/cpp
+
+test-rust:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+test-c: lib
+	$(MAKE) -C tests/c
+
+test-python: python
+	$(VPY) -m pytest -q tests/python
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV) bindings/python/build
+	$(MAKE) -C bindings/c clean
+	$(MAKE) -C bindings/cpp clean
+	$(MAKE) -C tests/c clean

@@ -1,0 +1,77 @@
+//! Real CSV files from public test suites (`../shared/corpus`, beside the checkout):
+//! every count and record equals the `csv` crate's. Skipped, saying so, where the folder
+//! is absent; the files are never copied into this repository.
+
+use std::path::{Path, PathBuf};
+
+use csvr::{Options, Reader};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    dir.is_dir().then_some(dir)
+}
+
+fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            csv_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "csv") {
+            out.push(path);
+        }
+    }
+}
+
+fn oracle(path: &Path, has_header: bool) -> Vec<Vec<Vec<u8>>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(has_header)
+        .from_path(path)
+        .unwrap();
+    rdr.byte_records()
+        .map(|r| r.unwrap().iter().map(<[u8]>::to_vec).collect())
+        .collect()
+}
+
+#[test]
+fn corpus_counts_and_records_equal_the_csv_crate() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIPPED: ../shared/corpus is absent, so the corpus comparison did not run");
+        return;
+    };
+    let mut files = vec![];
+    csv_files(&dir, &mut files);
+    files.sort();
+    assert!(
+        files.len() >= 20,
+        "expected the corpus files, found {}",
+        files.len()
+    );
+    for path in &files {
+        for has_header in [true, false] {
+            let mut opts = Options::new();
+            opts.set_has_header(has_header);
+            let expected = oracle(path, has_header);
+            let count = csvr::count_path(path, &opts).unwrap();
+            assert_eq!(
+                count,
+                expected.len() as u64,
+                "{} (header {has_header})",
+                path.display()
+            );
+            let mut rdr = Reader::from_path(path, &opts).unwrap();
+            let mut got = vec![];
+            while rdr.next_record().unwrap() {
+                got.push(
+                    rdr.record()
+                        .unwrap()
+                        .iter()
+                        .map(<[u8]>::to_vec)
+                        .collect::<Vec<_>>(),
+                );
+            }
+            assert!(got == expected, "records differ: {}", path.display());
+        }
+    }
+    eprintln!("compared {} corpus files", files.len());
+}

@@ -1,0 +1,515 @@
+//! Differential tests: every count and every record csvr produces equals what the `csv`
+//! crate yields for the same options, on random bytes built from CSV's hard parts
+//! (quotes, delimiters, CR, LF, blank lines, BOM, invalid UTF-8, NUL) and random options.
+
+use std::io::{self, Read};
+
+use csvr::{ErrorKind, Options, Position, Reader, Terminator, Trim};
+use proptest::prelude::*;
+
+/// Pieces that random inputs are made of: every byte that can change a parser's state,
+/// plus ordinary text, multibyte UTF-8, Unicode whitespace and invalid UTF-8.
+const PIECES: &[&[u8]] = &[
+    b"a",
+    b"bc",
+    b"1",
+    b" ",
+    b"  ",
+    b",",
+    b";",
+    b"\t",
+    b"|",
+    b"\"",
+    b"'",
+    b"\"\"",
+    b"\\",
+    b"#",
+    b"\n",
+    b"\r",
+    b"\r\n",
+    b"\n\n",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3\xa9",
+    b"\xc2\xa0",
+    b"\0",
+    b"x",
+];
+
+fn input() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<bool>(),
+        prop::collection::vec(prop::sample::select(PIECES), 0..80),
+    )
+        .prop_map(|(bom, pieces)| {
+            let mut data = if bom {
+                b"\xef\xbb\xbf".to_vec()
+            } else {
+                vec![]
+            };
+            for p in pieces {
+                data.extend_from_slice(p);
+            }
+            data
+        })
+}
+
+/// Options as plain values, so that the oracle can be configured without csvr's code.
+#[derive(Clone, Debug)]
+struct Dialect {
+    delimiter: u8,
+    quote: u8,
+    escape: Option<u8>,
+    double_quote: bool,
+    quoting: bool,
+    comment: Option<u8>,
+    has_header: bool,
+    flexible: bool,
+    trim: Trim,
+    terminator: Terminator,
+    utf8: bool,
+}
+
+fn dialect() -> impl Strategy<Value = Dialect> {
+    let byte = |choices: &'static [u8]| prop::sample::select(choices);
+    (
+        (
+            byte(b",;\t|"),
+            byte(b"\"'"),
+            prop::option::weighted(0.3, byte(b"\\'")),
+            any::<bool>(),
+            prop::option::weighted(0.9, Just(())).prop_map(|o| o.is_some()),
+            prop::option::weighted(0.3, byte(b"#;")),
+        ),
+        (
+            any::<bool>(),
+            prop::option::weighted(0.8, Just(())).prop_map(|o| o.is_some()),
+            prop::sample::select(vec![Trim::None, Trim::Headers, Trim::Fields, Trim::All]),
+            prop::sample::select(vec![
+                Terminator::CrlfAny,
+                Terminator::CrlfAny,
+                Terminator::Byte(b'\n'),
+                Terminator::Byte(b';'),
+                Terminator::Byte(b'x'),
+            ]),
+            any::<bool>(),
+        ),
+    )
+        .prop_map(
+            |(
+                (delimiter, quote, escape, double_quote, quoting, comment),
+                (has_header, flexible, trim, terminator, utf8),
+            )| Dialect {
+                delimiter,
+                quote,
+                escape,
+                double_quote,
+                quoting,
+                comment,
+                has_header,
+                flexible,
+                trim,
+                terminator,
+                utf8,
+            },
+        )
+}
+
+fn options(d: &Dialect) -> Options {
+    let mut o = Options::new();
+    o.set_delimiter(d.delimiter).unwrap();
+    o.set_quote(d.quote).unwrap();
+    o.set_escape(d.escape).unwrap();
+    o.set_comment(d.comment).unwrap();
+    o.set_terminator(d.terminator).unwrap();
+    o.set_double_quote(d.double_quote)
+        .set_quoting(d.quoting)
+        .set_has_header(d.has_header)
+        .set_flexible(d.flexible)
+        .set_trim(d.trim)
+        .set_utf8(d.utf8);
+    o
+}
+
+fn oracle_reader(d: &Dialect, data: &[u8]) -> csv::Reader<io::Cursor<Vec<u8>>> {
+    csv::ReaderBuilder::new()
+        .delimiter(d.delimiter)
+        .quote(d.quote)
+        .escape(d.escape)
+        .double_quote(d.double_quote)
+        .quoting(d.quoting)
+        .comment(d.comment)
+        .has_headers(d.has_header)
+        .flexible(d.flexible)
+        .trim(match d.trim {
+            Trim::None => csv::Trim::None,
+            Trim::Headers => csv::Trim::Headers,
+            Trim::Fields => csv::Trim::Fields,
+            Trim::All => csv::Trim::All,
+        })
+        .terminator(match d.terminator {
+            Terminator::CrlfAny => csv::Terminator::CRLF,
+            Terminator::Byte(b) => csv::Terminator::Any(b),
+        })
+        .from_reader(io::Cursor::new(data.to_vec()))
+}
+
+/// One step of reading: a record with its position, or an error kind with its position.
+type Step = Result<(Vec<Vec<u8>>, Position), (ErrorKind, Option<Position>)>;
+
+fn position(p: Option<&csv::Position>) -> Option<Position> {
+    p.map(|p| Position {
+        line: p.line(),
+        byte: p.byte(),
+        record: p.record(),
+    })
+}
+
+fn oracle_error(e: &csv::Error) -> (ErrorKind, Option<Position>) {
+    let kind = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => ErrorKind::Utf8,
+        csv::ErrorKind::UnequalLengths { .. } => ErrorKind::Parse,
+        other => panic!("unexpected oracle error {other:?}"),
+    };
+    (kind, position(e.position()))
+}
+
+/// What the `csv` crate yields: the header (or its error) and up to `limit` steps.
+fn oracle_steps(d: &Dialect, data: &[u8], limit: usize) -> (Option<Step>, Vec<Step>) {
+    let mut rdr = oracle_reader(d, data);
+    let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
+    let header = d.has_header.then(|| {
+        let h = if d.utf8 {
+            rdr.headers().map(|h| h.as_byte_record().clone())
+        } else {
+            rdr.byte_headers().cloned()
+        };
+        h.map(|h| (fields(&h), position(h.position()).unwrap_or_default()))
+            .map_err(|e| oracle_error(&e))
+    });
+    if matches!(header, Some(Err(_))) {
+        return (header, vec![]);
+    }
+    let mut steps = vec![];
+    let mut srec = csv::StringRecord::new();
+    let mut brec = csv::ByteRecord::new();
+    while steps.len() < limit {
+        let read = if d.utf8 {
+            rdr.read_record(&mut srec)
+                .map(|more| more.then(|| srec.as_byte_record().clone()))
+        } else {
+            rdr.read_byte_record(&mut brec)
+                .map(|more| more.then(|| brec.clone()))
+        };
+        match read {
+            Ok(Some(r)) => steps.push(Ok((fields(&r), position(r.position()).unwrap()))),
+            Ok(None) => break,
+            Err(e) => steps.push(Err(oracle_error(&e))),
+        }
+    }
+    (header, steps)
+}
+
+/// What csvr's reader yields, in the same shape.
+fn csvr_steps<R: Read>(
+    rdr: Result<Reader<R>, csvr::Error>,
+    has_header: bool,
+    limit: usize,
+) -> (Option<Step>, Vec<Step>) {
+    let mut rdr = match rdr {
+        Ok(r) => r,
+        Err(e) => return (Some(Err((e.kind(), e.position()))), vec![]),
+    };
+    let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
+    let header = rdr
+        .headers()
+        .map(|h| Ok((fields(h), position(h.position()).unwrap_or_default())));
+    assert_eq!(header.is_some(), has_header);
+    let mut steps = vec![];
+    while steps.len() < limit {
+        match rdr.next_record() {
+            Ok(true) => {
+                let r = rdr.record().unwrap();
+                assert_eq!(rdr.position(), position(r.position()));
+                steps.push(Ok((fields(r), rdr.position().unwrap())));
+            }
+            Ok(false) => {
+                assert!(rdr.record().is_none());
+                break;
+            }
+            Err(e) => {
+                assert!(rdr.record().is_none());
+                steps.push(Err((e.kind(), e.position())));
+            }
+        }
+    }
+    (header, steps)
+}
+
+/// The oracle's count: records until the end, or the first error.
+fn oracle_count(d: &Dialect, data: &[u8]) -> Result<u64, (ErrorKind, Option<Position>)> {
+    let mut rdr = oracle_reader(d, data);
+    let mut rec = csv::ByteRecord::new();
+    let mut n = 0;
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => n += 1,
+            Ok(false) => return Ok(n),
+            Err(e) => return Err(oracle_error(&e)),
+        }
+    }
+}
+
+/// A `Read` that hands out at most `chunk` bytes per call, to move every buffer boundary.
+struct Trickle<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+fn counted(r: Result<u64, csvr::Error>) -> Result<u64, (ErrorKind, Option<Position>)> {
+    r.map_err(|e| (e.kind(), e.position()))
+}
+
+/// With a one-byte terminator, csv-core counts a `\n` inside a field only when it is not
+/// copied in bulk, so its line numbers depend on where the input's chunks end. Inputs that
+/// arrive in pieces are compared without the line in that case; everything else, exactly.
+fn without_lines_if(
+    unreliable: bool,
+    mut steps: (Option<Step>, Vec<Step>),
+) -> (Option<Step>, Vec<Step>) {
+    if unreliable {
+        let blank = |s: &mut Step| match s {
+            Ok((_, p)) => p.line = 0,
+            Err((_, Some(p))) => p.line = 0,
+            Err((_, None)) => {}
+        };
+        steps.0.iter_mut().for_each(blank);
+        steps.1.iter_mut().for_each(blank);
+    }
+    steps
+}
+
+fn count_without_line_if(
+    unreliable: bool,
+    mut r: Result<u64, (ErrorKind, Option<Position>)>,
+) -> Result<u64, (ErrorKind, Option<Position>)> {
+    if let (true, Err((_, Some(p)))) = (unreliable, &mut r) {
+        p.line = 0;
+    }
+    r
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counts_equal_the_csv_crate(d in dialect(), data in input(), chunk in 1usize..17) {
+        let opts = options(&d);
+        if let Err(e) = opts.validate() {
+            prop_assert_eq!(e.kind(), ErrorKind::Invalid);
+            prop_assert_eq!(csvr::count_bytes(&data, &opts).unwrap_err().kind(), ErrorKind::Invalid);
+            return Ok(());
+        }
+        let expected = oracle_count(&d, &data);
+        prop_assert_eq!(counted(csvr::count_bytes(&data, &opts)), expected);
+        let unreliable = d.terminator != Terminator::CrlfAny;
+        let trickle = Trickle { data: &data, chunk };
+        prop_assert_eq!(
+            count_without_line_if(unreliable, counted(csvr::count_reader(trickle, &opts))),
+            count_without_line_if(unreliable, expected)
+        );
+    }
+
+    #[test]
+    fn records_equal_the_csv_crate(d in dialect(), data in input(), chunk in 1usize..17) {
+        let opts = options(&d);
+        prop_assume!(opts.validate().is_ok());
+        let limit = data.len() + 2;
+        let expected = oracle_steps(&d, &data, limit);
+        let ours = csvr_steps(Reader::from_bytes(data.clone(), &opts), d.has_header, limit);
+        prop_assert_eq!(&ours, &expected);
+        let unreliable = d.terminator != Terminator::CrlfAny;
+        let trickle = Trickle { data: &data, chunk };
+        let ours = csvr_steps(Reader::from_reader(trickle, &opts), d.has_header, limit);
+        prop_assert_eq!(without_lines_if(unreliable, ours), without_lines_if(unreliable, expected));
+    }
+
+    #[test]
+    fn reader_count_after_partial_reads_is_the_rest(
+        d in dialect(), data in input(), skip in 0usize..5,
+    ) {
+        let mut d = d;
+        d.flexible = true; // with errors, "the rest" has no single meaning
+        d.utf8 = false;
+        let opts = options(&d);
+        prop_assume!(opts.validate().is_ok());
+        let total = oracle_count(&d, &data).unwrap();
+        let mut rdr = Reader::from_bytes(data.clone(), &opts).unwrap();
+        let mut read = 0u64;
+        while (read as usize) < skip && rdr.next_record().unwrap() {
+            read += 1;
+        }
+        prop_assert_eq!(read + rdr.count_remaining().unwrap(), total);
+        prop_assert!(!rdr.next_record().unwrap());
+    }
+}
+
+#[test]
+fn count_path_equals_count_bytes_on_a_file() {
+    let data = b"h1,h2\n\"a\nb\",c\r\n\r\n\"x\"\"y\",z\rlast,1";
+    let path = std::env::temp_dir().join(format!("csvr-diff-{}.csv", std::process::id()));
+    std::fs::write(&path, data).unwrap();
+    let opts = Options::new();
+    let from_file = csvr::count_path(&path, &opts).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(from_file, csvr::count_bytes(data, &opts).unwrap());
+    assert_eq!(from_file, 3);
+}
+
+fn big_input() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(PIECES), 4000..9000).prop_map(|p| p.concat())
+}
+
+/// A record's fields through the C ABI, or the status that failed.
+type FfiStep = Result<Vec<Vec<u8>>, i32>;
+
+/// The C ABI's results for the same input: counts and records through `csvr::ffi`.
+fn ffi_steps(
+    d: &Dialect,
+    data: &[u8],
+    limit: usize,
+) -> (Result<u64, i32>, Vec<FfiStep>) {
+    use csvr::ffi::*;
+    // SAFETY: every pointer passed below is either NULL where allowed, or points to live
+    // locals / buffers that outlive the call; the reader is freed exactly once.
+    unsafe {
+        let opts = csvr_options_new();
+        assert!(!opts.is_null());
+        assert_eq!(
+            csvr_options_set_delimiter(opts, d.delimiter),
+            csvr_status::CSVR_OK
+        );
+        csvr_options_set_quote(opts, d.quote);
+        csvr_options_set_escape(opts, d.escape.unwrap_or(0));
+        csvr_options_set_comment(opts, d.comment.unwrap_or(0));
+        csvr_options_set_double_quote(opts, d.double_quote);
+        csvr_options_set_quoting(opts, d.quoting);
+        csvr_options_set_has_header(opts, d.has_header);
+        csvr_options_set_flexible(opts, d.flexible);
+        csvr_options_set_utf8(opts, d.utf8);
+        csvr_options_set_trim(
+            opts,
+            match d.trim {
+                Trim::None => CSVR_TRIM_NONE,
+                Trim::Headers => CSVR_TRIM_HEADERS,
+                Trim::Fields => CSVR_TRIM_FIELDS,
+                Trim::All => CSVR_TRIM_ALL,
+            },
+        );
+        csvr_options_set_terminator(
+            opts,
+            match d.terminator {
+                Terminator::CrlfAny => 0,
+                Terminator::Byte(b) => b,
+            },
+        );
+        let mut n = 0u64;
+        let count = match csvr_count_bytes(data.as_ptr(), data.len(), opts, &mut n) {
+            csvr_status::CSVR_OK => Ok(n),
+            s => Err(s as i32),
+        };
+        let mut steps = vec![];
+        let mut rdr = std::ptr::null_mut();
+        let opened = csvr_reader_from_bytes(data.as_ptr(), data.len(), opts, &mut rdr);
+        csvr_options_free(opts);
+        if opened != csvr_status::CSVR_OK {
+            steps.push(Err(opened as i32));
+            return (count, steps);
+        }
+        while steps.len() < limit {
+            match csvr_reader_next(rdr) {
+                csvr_status::CSVR_OK => {
+                    let mut nfields = 0usize;
+                    assert_eq!(
+                        csvr_reader_field_count(rdr, &mut nfields),
+                        csvr_status::CSVR_OK
+                    );
+                    let mut fields = vec![];
+                    for i in 0..nfields {
+                        let (mut p, mut len) = (std::ptr::null(), 0usize);
+                        assert_eq!(
+                            csvr_reader_field(rdr, i, &mut p, &mut len),
+                            csvr_status::CSVR_OK
+                        );
+                        fields.push(if len == 0 {
+                            vec![]
+                        } else {
+                            std::slice::from_raw_parts(p, len).to_vec()
+                        });
+                    }
+                    steps.push(Ok(fields));
+                }
+                csvr_status::CSVR_DONE => break,
+                s => steps.push(Err(s as i32)),
+            }
+        }
+        csvr_reader_free(rdr);
+        (count, steps)
+    }
+}
+
+fn status_of(kind: ErrorKind) -> i32 {
+    use csvr::ffi::csvr_status::*;
+    (match kind {
+        ErrorKind::Invalid => CSVR_ERR_INVALID,
+        ErrorKind::Io => CSVR_ERR_IO,
+        ErrorKind::Parse => CSVR_ERR_PARSE,
+        ErrorKind::Utf8 => CSVR_ERR_UTF8,
+        ErrorKind::Panic => CSVR_ERR_PANIC,
+    }) as i32
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_c_abi_agrees_with_the_csv_crate(d in dialect(), data in input()) {
+        prop_assume!(options(&d).validate().is_ok());
+        let limit = data.len() + 2;
+        let (header, steps) = oracle_steps(&d, &data, limit);
+        let expected_count = oracle_count(&d, &data).map_err(|(k, _)| status_of(k));
+        let mut expected: Vec<FfiStep> = vec![];
+        if let Some(Err((k, _))) = header {
+            expected.push(Err(status_of(k)));
+        } else {
+            expected.extend(steps.into_iter().map(|s| s.map(|(f, _)| f).map_err(|(k, _)| status_of(k))));
+        }
+        let (count, records) = ffi_steps(&d, &data, limit);
+        prop_assert_eq!(count, expected_count);
+        prop_assert_eq!(records, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Inputs larger than the reader's buffer, so records straddle buffer refills.
+    #[test]
+    fn large_inputs_equal_the_csv_crate(d in dialect(), data in big_input()) {
+        let opts = options(&d);
+        prop_assume!(opts.validate().is_ok());
+        prop_assert_eq!(counted(csvr::count_bytes(&data, &opts)), oracle_count(&d, &data));
+        let limit = data.len() + 2;
+        let ours = csvr_steps(Reader::from_bytes(data.clone(), &opts), d.has_header, limit);
+        prop_assert_eq!(ours, oracle_steps(&d, &data, limit));
+    }
+}

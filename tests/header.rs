@@ -1,0 +1,64 @@
+//! The committed C header must be exactly what cbindgen generates from the source now
+//! (build.rs writes the fresh one to OUT_DIR); `make header` fixes a failure here.
+
+#[test]
+fn committed_header_is_current() {
+    let fresh = include_str!(concat!(env!("OUT_DIR"), "/csvr.h"));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/include/csvr.h");
+    let committed = std::fs::read_to_string(path).expect("include/csvr.h exists");
+    assert!(
+        committed == fresh,
+        "include/csvr.h is stale: run `make header` and commit the result"
+    );
+}
+
+#[test]
+fn header_declares_every_function_of_the_contract() {
+    let header = include_str!("../include/csvr.h");
+    for name in [
+        "csvr_version",
+        "csvr_last_error_message",
+        "csvr_options_new",
+        "csvr_options_free",
+        "csvr_options_set_delimiter",
+        "csvr_options_set_quote",
+        "csvr_options_set_has_header",
+        "csvr_options_set_flexible",
+        "csvr_options_set_threads",
+        "csvr_options_set_escape",
+        "csvr_options_set_comment",
+        "csvr_options_set_double_quote",
+        "csvr_options_set_quoting",
+        "csvr_options_set_trim",
+        "csvr_options_set_terminator",
+        "csvr_reader_open",
+        "csvr_reader_from_bytes",
+        "csvr_reader_next",
+        "csvr_reader_field_count",
+        "csvr_reader_field",
+        "csvr_reader_header_count",
+        "csvr_reader_header",
+        "csvr_reader_position",
+        "csvr_reader_count",
+        "csvr_reader_free",
+        "csvr_count_path",
+        "csvr_count_bytes",
+    ] {
+        let declared = header
+            .match_indices(&format!("{name}("))
+            .any(|(at, _)| matches!(header.as_bytes()[at - 1], b' ' | b'*'));
+        assert!(declared, "{name} missing");
+    }
+    for status in [
+        "CSVR_OK = 0",
+        "CSVR_DONE = 1",
+        "CSVR_ERR_NULL = -1",
+        "CSVR_ERR_INVALID = -2",
+        "CSVR_ERR_IO = -3",
+        "CSVR_ERR_PARSE = -4",
+        "CSVR_ERR_UTF8 = -5",
+        "CSVR_ERR_PANIC = -6",
+    ] {
+        assert!(header.contains(status), "{status} missing");
+    }
+}
