@@ -383,11 +383,7 @@ fn big_input() -> impl Strategy<Value = Vec<u8>> {
 type FfiStep = Result<Vec<Vec<u8>>, i32>;
 
 /// The C ABI's results for the same input: counts and records through `csvr::ffi`.
-fn ffi_steps(
-    d: &Dialect,
-    data: &[u8],
-    limit: usize,
-) -> (Result<u64, i32>, Vec<FfiStep>) {
+fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<FfiStep>) {
     use csvr::ffi::*;
     // SAFETY: every pointer passed below is either NULL where allowed, or points to live
     // locals / buffers that outlive the call; the reader is freed exactly once.
