@@ -1,12 +1,19 @@
 //! Exact record counts.
 //!
 //! Every count equals the number of records the `csv` crate yields for the same options.
-//! Today all counts go through the streaming counter; faster exact paths plug in here and
-//! must agree with it on every input (the differential tests hold them to that).
+//! Two counters give it: `streaming`, the `csv` crate's own record loop (any options, any
+//! `Read`), and the fast path — `classify` (SIMD byte classes) under `scan` (bit-parallel
+//! quote parity) under `parallel` (ranges on threads, joined in order). The fast path
+//! runs for byte slices and regular files when the options allow it (no comment, no
+//! escape, doubled quotes, `flexible` on) and the quotes are regular; everything else,
+//! and any input it calls irregular, is counted by the streaming counter.
 
+mod classify;
+mod parallel;
+mod scan;
 mod streaming;
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::error::Error;
@@ -25,8 +32,31 @@ use crate::options::Options;
 pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Error> {
     let path = path.as_ref();
     options.validate()?;
-    let file = open_file(path)?;
-    streaming::count(file, options, &describe_path(path))
+    let mut file = open_file(path)?;
+    let source = describe_path(path);
+    #[cfg(unix)]
+    if let Some(dialect) = scan::FastDialect::new(options) {
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+        // Positioned reads need a regular file; pipes and devices are streamed.
+        if meta.is_file() {
+            let fast = parallel::count_file(
+                &file,
+                meta.len(),
+                dialect,
+                options.threads(),
+                parallel::FILE_BLOCK,
+            )
+            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+            if let Some(records) = fast {
+                return Ok(without_header(records, options));
+            }
+            file.seek(SeekFrom::Start(0))
+                .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+        }
+    }
+    streaming::count(file, options, &source)
 }
 
 /// Counts the records in `data`.
@@ -38,10 +68,25 @@ pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Erro
 /// ```
 pub fn count_bytes(data: &[u8], options: &Options) -> Result<u64, Error> {
     options.validate()?;
+    if let Some(dialect) = scan::FastDialect::new(options) {
+        if let Some(records) = parallel::count_slice(data, dialect, options.threads()) {
+            return Ok(without_header(records, options));
+        }
+    }
     streaming::count(data, options, "the input")
 }
 
-/// Counts the records read from any `Read`, in constant memory.
+/// The header is the first record: it is not counted.
+fn without_header(records: u64, options: &Options) -> u64 {
+    if options.has_header() {
+        records.saturating_sub(1)
+    } else {
+        records
+    }
+}
+
+/// Counts the records read from any `Read`, in constant memory, with the streaming
+/// counter (a stream cannot be re-read should the fast scanner find it irregular).
 ///
 /// ```
 /// let input = std::io::Cursor::new("x\n1\n2\n");
@@ -51,4 +96,191 @@ pub fn count_bytes(data: &[u8], options: &Options) -> Result<u64, Error> {
 pub fn count_reader<R: Read>(rdr: R, options: &Options) -> Result<u64, Error> {
     options.validate()?;
     streaming::count(rdr, options, "the input")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scan::{bom_len, count_chunked, FastDialect};
+    use super::*;
+    use crate::options::Terminator;
+    use proptest::prelude::*;
+
+    /// CSV-ish bytes: every byte the scanner treats specially, and text.
+    fn input() -> impl Strategy<Value = Vec<u8>> {
+        let pieces: &[&[u8]] = &[
+            b"a",
+            b"bc",
+            b",",
+            b";",
+            b"\"",
+            b"\"\"",
+            b"'",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\n\n",
+            b" ",
+            b"\xef\xbb\xbf",
+            b"\0",
+            b"\xff",
+        ];
+        (
+            any::<bool>(),
+            prop::collection::vec(prop::sample::select(pieces), 0..120),
+        )
+            .prop_map(|(bom, p)| {
+                let mut v = if bom {
+                    b"\xef\xbb\xbf".to_vec()
+                } else {
+                    vec![]
+                };
+                v.extend(p.concat());
+                v
+            })
+    }
+
+    /// Well-formed CSV: every quote where RFC 4180 puts it, so the scanner must not
+    /// give up on it.
+    fn regular_input() -> impl Strategy<Value = Vec<u8>> {
+        let field = prop::sample::select(vec![
+            &b""[..],
+            b"a",
+            b"bc d",
+            b"\"\"",
+            b"\"x,y\"",
+            b"\"l1\nl2\r\n\"",
+            b"\"q\"\"q\"",
+            b"\"\"\"\"",
+        ]);
+        let record = prop::collection::vec(field, 1..5).prop_map(|f| f.join(&b","[..]));
+        let end = prop::sample::select(vec![&b"\n"[..], b"\r\n", b"\r", b"\n\n"]);
+        prop::collection::vec((record, end), 0..30).prop_map(|recs| {
+            recs.into_iter()
+                .flat_map(|(r, e)| [r, e.to_vec()].concat())
+                .collect()
+        })
+    }
+
+    fn dialect() -> impl Strategy<Value = Options> {
+        (
+            prop::sample::select(vec![b',', b';']),
+            prop::sample::select(vec![b'"', b'\'']),
+            any::<bool>(),
+            prop::sample::select(vec![
+                Terminator::CrlfAny,
+                Terminator::Byte(b'\n'),
+                Terminator::Byte(b';'),
+            ]),
+            any::<bool>(),
+        )
+            .prop_filter_map("contradictory", |(delim, quote, quoting, term, header)| {
+                let mut o = Options::new();
+                o.set_delimiter(delim).unwrap();
+                o.set_quote(quote).unwrap();
+                o.set_terminator(term).unwrap();
+                o.set_quoting(quoting).set_has_header(header);
+                o.validate().ok().map(|_| o)
+            })
+    }
+
+    fn oracle(data: &[u8], options: &Options) -> u64 {
+        streaming::count(data, options, "test").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_chunking_agrees_with_the_csv_crate(
+            options in dialect(), data in input(), chunk in 1usize..80,
+        ) {
+            let mut no_header = options.clone();
+            no_header.set_has_header(false);
+            let d = FastDialect::new(&options).unwrap();
+            let body = &data[bom_len(&data)..];
+            if let Some(n) = count_chunked(body, d, chunk) {
+                prop_assert_eq!(n, oracle(&data, &no_header));
+                // Every chunking of the same input makes the same call.
+                prop_assert_eq!(count_chunked(body, d, body.len().max(1)), Some(n));
+            } else {
+                prop_assert_eq!(count_chunked(body, d, body.len().max(1)), None);
+            }
+            prop_assert_eq!(count_bytes(&data, &options).unwrap(), oracle(&data, &options));
+        }
+
+        #[test]
+        fn regular_input_stays_on_the_fast_path(data in regular_input(), chunk in 1usize..80) {
+            let options = Options::new();
+            let mut no_header = options.clone();
+            no_header.set_has_header(false);
+            let d = FastDialect::new(&options).unwrap();
+            prop_assert_eq!(count_chunked(&data, d, chunk), Some(oracle(&data, &no_header)));
+        }
+    }
+
+    #[cfg(unix)]
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn files_agree_with_the_csv_crate_for_any_threads_and_block(
+            options in dialect(), data in input(), threads in 1usize..4, block in 1usize..70,
+        ) {
+            let mut file = tempfile();
+            std::io::Write::write_all(&mut file, &data).unwrap();
+            let d = FastDialect::new(&options).unwrap();
+            let mut no_header = options.clone();
+            no_header.set_has_header(false);
+            let fast = parallel::count_file(&file, data.len() as u64, d, threads, block).unwrap();
+            let body = &data[bom_len(&data)..];
+            prop_assert_eq!(fast, count_chunked(body, d, body.len().max(1)));
+            if let Some(n) = fast {
+                prop_assert_eq!(n, oracle(&data, &no_header));
+            }
+        }
+    }
+
+    /// An unlinked temporary file, gone when closed.
+    #[cfg(unix)]
+    fn tempfile() -> std::fs::File {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static N: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "csvr-count-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        file
+    }
+
+    #[test]
+    fn options_outside_the_fast_path_are_still_exact() {
+        let data = b"h\n#c\na\\\"b,\"x\\\"y\"\n1,2\n3\n";
+        let mut o = Options::new();
+        o.set_comment(Some(b'#')).unwrap();
+        o.set_escape(Some(b'\\')).unwrap();
+        assert!(FastDialect::new(&o).is_none());
+        assert_eq!(count_bytes(data, &o).unwrap(), oracle(data, &o));
+    }
+
+    #[test]
+    fn irregular_quotes_fall_back_to_the_exact_count() {
+        for data in [
+            &b"a\"b\n\"c\n"[..],
+            b"\"a\"b\nc\n",
+            b" \"a\nb\"\n",
+            b"x\n\"unterminated\n\n",
+        ] {
+            let mut o = Options::new();
+            o.set_has_header(false);
+            assert_eq!(count_bytes(data, &o).unwrap(), oracle(data, &o), "{data:?}");
+        }
+    }
 }

@@ -1,0 +1,191 @@
+//! Byte classification: which of 64 bytes are quotes, delimiters and terminators, as
+//! bitmasks, with SIMD where the CPU has it (chosen at run time) and a portable loop
+//! everywhere else.
+
+use super::scan::FastDialect;
+
+/// Bit i set: byte i of the block is of that class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Masks {
+    pub(crate) quotes: u64,
+    pub(crate) delims: u64,
+    pub(crate) terms: u64,
+}
+
+/// How to classify, picked once per scanner from what the CPU supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Classifier {
+    /// One byte at a time; every platform (on x86-64 only the tests use it).
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    Portable,
+    /// 16 bytes at a time; every x86-64 CPU.
+    #[cfg(target_arch = "x86_64")]
+    Sse2,
+    /// 32 bytes at a time.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Classifier {
+    /// The fastest classifier this CPU runs.
+    pub(crate) fn detect() -> Classifier {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx2") {
+                return Classifier::Avx2;
+            }
+            Classifier::Sse2
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        Classifier::Portable
+    }
+
+    /// Every classifier this CPU runs, for tests that hold them to the same answers.
+    #[cfg(test)]
+    pub(crate) fn all_supported() -> Vec<Classifier> {
+        let mut all = vec![Classifier::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            all.push(Classifier::Sse2);
+            if std::is_x86_feature_detected!("avx2") {
+                all.push(Classifier::Avx2);
+            }
+        }
+        all
+    }
+}
+
+/// Classifies one block of 64 bytes.
+#[inline(always)]
+pub(crate) fn classify(classifier: Classifier, block: &[u8; 64], d: &FastDialect) -> Masks {
+    match classifier {
+        Classifier::Portable => portable(block, d),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        Classifier::Sse2 => unsafe { x86::sse2(block, d) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2.
+        Classifier::Avx2 => unsafe { x86::avx2(block, d) },
+    }
+}
+
+fn portable(block: &[u8; 64], d: &FastDialect) -> Masks {
+    let mut m = Masks::default();
+    let quote = d.quote.map_or(u16::MAX, u16::from); // no byte equals u16::MAX
+    for (i, &b) in block.iter().enumerate() {
+        let bit = 1u64 << i;
+        if u16::from(b) == quote {
+            m.quotes |= bit;
+        }
+        if b == d.delimiter {
+            m.delims |= bit;
+        }
+        if b == d.terminators[0] || b == d.terminators[1] {
+            m.terms |= bit;
+        }
+    }
+    m
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::Masks;
+    use crate::count::scan::FastDialect;
+
+    /// # Safety
+    /// The CPU supports SSE2 (always true on x86-64).
+    #[target_feature(enable = "sse2")]
+    pub(super) unsafe fn sse2(block: &[u8; 64], d: &FastDialect) -> Masks {
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        let (delim, t0, t1) = (
+            splat(d.delimiter),
+            splat(d.terminators[0]),
+            splat(d.terminators[1]),
+        );
+        let quote = d.quote.map(splat);
+        let mut m = Masks::default();
+        for part in 0..4 {
+            // SAFETY: `part * 16 + 16 <= 64`, inside the block; loadu takes any alignment.
+            let v = unsafe { _mm_loadu_si128(block.as_ptr().add(part * 16).cast()) };
+            let bits = |eq: __m128i| (_mm_movemask_epi8(eq) as u32 as u64) << (part * 16);
+            if let Some(q) = quote {
+                m.quotes |= bits(_mm_cmpeq_epi8(v, q));
+            }
+            m.delims |= bits(_mm_cmpeq_epi8(v, delim));
+            m.terms |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, t0), _mm_cmpeq_epi8(v, t1)));
+        }
+        m
+    }
+
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn avx2(block: &[u8; 64], d: &FastDialect) -> Masks {
+        let splat = |b: u8| _mm256_set1_epi8(b as i8);
+        let (delim, t0, t1) = (
+            splat(d.delimiter),
+            splat(d.terminators[0]),
+            splat(d.terminators[1]),
+        );
+        let quote = d.quote.map(splat);
+        let mut m = Masks::default();
+        for part in 0..2 {
+            // SAFETY: `part * 32 + 32 <= 64`, inside the block; loadu takes any alignment.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(part * 32).cast()) };
+            let bits = |eq: __m256i| (_mm256_movemask_epi8(eq) as u32 as u64) << (part * 32);
+            if let Some(q) = quote {
+                m.quotes |= bits(_mm256_cmpeq_epi8(v, q));
+            }
+            m.delims |= bits(_mm256_cmpeq_epi8(v, delim));
+            m.terms |= bits(_mm256_or_si256(
+                _mm256_cmpeq_epi8(v, t0),
+                _mm256_cmpeq_epi8(v, t1),
+            ));
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_classifier_agrees_with_the_portable_one() {
+        let dialects = [
+            FastDialect {
+                delimiter: b',',
+                quote: Some(b'"'),
+                terminators: [b'\r', b'\n'],
+            },
+            FastDialect {
+                delimiter: 0,
+                quote: None,
+                terminators: [b';', b';'],
+            },
+            FastDialect {
+                delimiter: 0xFF,
+                quote: Some(0x80),
+                terminators: [0, 0],
+            },
+        ];
+        let mut block = [0u8; 64];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            for b in block.iter_mut() {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                *b = [b',', b'"', b'\r', b'\n', b';', 0, 0xFF, 0x80, b'a'][(seed % 9) as usize];
+            }
+            for d in &dialects {
+                let expected = portable(&block, d);
+                for c in Classifier::all_supported() {
+                    assert_eq!(classify(c, &block, d), expected, "{c:?}");
+                }
+            }
+        }
+    }
+}
