@@ -16,7 +16,7 @@ use super::scan::{bom_len, join, scan_chunk, ChunkScan, FastDialect, Scanner};
 const MIN_BYTES_PER_THREAD: usize = 1 << 20;
 
 /// How much of a file each thread reads at a time.
-pub(crate) const FILE_BLOCK: usize = 1 << 20;
+pub(crate) const FILE_BLOCK: usize = 1 << 18;
 
 /// The number of threads to use: the request (0 = all cores), never more than the
 /// cores (more would only add switching) nor more than the input can keep busy.

@@ -13,7 +13,7 @@
 //! A chunk of a larger input is scanned for both possible quote states at its start, so
 //! that chunks can be scanned in parallel and joined in order (see `parallel`).
 
-use super::classify::{classify, Classifier, Masks};
+use super::classify::{portable, Classifier, Masks};
 use crate::options::{Options, Terminator};
 
 /// The options the fast scanner supports, as the bytes it looks for.
@@ -78,26 +78,27 @@ pub(crate) struct ChunkScan {
     pub(crate) empty: bool,
 }
 
-/// Running state of one assumed starting quote state.
-#[derive(Clone, Copy, Default)]
-struct Lane {
-    starts: u64,
-    first_is_content: bool,
-    last_is_terminator: bool,
-    last_is_closing: bool,
-    irregular: bool,
-}
-
 /// Scans a chunk fed in pieces of any size, keeping only a few carried bits between them.
+///
+/// Both starting quote states are followed at once: lane 0 assumes the chunk starts
+/// outside quotes, lane 1 inside. Quote parity is the same mask for both, complemented, so
+/// lane 1 costs a few bit operations per block, not a second pass.
 pub(crate) struct Scanner {
     dialect: FastDialect,
     classifier: Classifier,
-    lanes: [Lane; 2],
-    /// Parity of the quotes seen so far (for lane 0; lane 1 is its complement).
-    parity: bool,
-    /// Whether the last byte seen may precede an opening quote (true at input start).
-    last_is_boundary: bool,
-    seen_any: bool,
+    /// Records started inside the chunk, per lane.
+    starts: [u64; 2],
+    /// Per lane: any quote csv-core would read differently (as a mask of offenders).
+    irregular: [u64; 2],
+    /// Per lane, bit 0: the last byte was a terminator outside quotes.
+    last_terminator: [u64; 2],
+    /// Per lane, bit 0: the last byte was a closing quote.
+    last_closing: [u64; 2],
+    /// All ones when an odd number of quotes has been seen (lane 0's quote state).
+    parity: u64,
+    /// Bit 0: the last byte may precede an opening quote (true at the input's start).
+    last_boundary: u64,
+    first_byte: Option<u8>,
 }
 
 /// Inclusive prefix XOR: bit i is the parity of the set bits at positions 0..=i.
@@ -118,79 +119,129 @@ impl Scanner {
         Scanner {
             dialect,
             classifier: Classifier::detect(),
-            lanes: [Lane::default(); 2],
-            parity: false,
-            last_is_boundary: prev.is_none_or(|b| dialect.is_boundary(b)),
-            seen_any: false,
+            starts: [0; 2],
+            irregular: [0; 2],
+            last_terminator: [0; 2],
+            last_closing: [0; 2],
+            parity: 0,
+            last_boundary: prev.is_none_or(|b| dialect.is_boundary(b)) as u64,
+            first_byte: None,
         }
     }
 
     /// Scans the next piece of the chunk.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        match self.classifier {
+            Classifier::Portable => self.feed_with(bytes, portable, prefix_xor),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: SSE2 is part of the x86-64 baseline.
+            Classifier::Sse2 => unsafe { self.feed_sse2(bytes) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2.
+            Classifier::Avx2 => unsafe { self.feed_avx2(bytes) },
+        }
+    }
+
+    /// # Safety
+    /// The CPU supports SSE2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    unsafe fn feed_sse2(&mut self, bytes: &[u8]) {
+        use super::classify::x86::sse2;
+        // SAFETY: this function only runs where SSE2 is available.
+        self.feed_with(bytes, |b, d| unsafe { sse2(b, d) }, prefix_xor)
+    }
+
+    /// # Safety
+    /// The CPU supports AVX2 and PCLMULQDQ.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    unsafe fn feed_avx2(&mut self, bytes: &[u8]) {
+        use super::classify::x86::{avx2, prefix_xor_clmul};
+        // SAFETY: this function only runs where AVX2 and PCLMULQDQ are available.
+        self.feed_with(
+            bytes,
+            |b, d| unsafe { avx2(b, d) },
+            |x| unsafe { prefix_xor_clmul(x) },
+        )
+    }
+
+    /// The loop itself, inlined into each CPU-specific `feed_*` so that the classifier
+    /// and the prefix XOR inline into it.
+    #[inline(always)]
+    fn feed_with(
+        &mut self,
+        bytes: &[u8],
+        classify: impl Fn(&[u8; 64], &FastDialect) -> Masks,
+        prefix_xor: impl Fn(u64) -> u64,
+    ) {
+        if self.first_byte.is_none() {
+            self.first_byte = bytes.first().copied();
+        }
+        let dialect = self.dialect;
         let mut blocks = bytes.chunks_exact(64);
         for block in &mut blocks {
             let block: &[u8; 64] = block.try_into().expect("chunks_exact(64)");
-            let masks = classify(self.classifier, block, &self.dialect);
-            self.step(masks, u64::MAX);
+            self.step(classify(block, &dialect), u64::MAX, &prefix_xor);
         }
         let tail = blocks.remainder();
         if !tail.is_empty() {
             let mut padded = [0u8; 64];
             padded[..tail.len()].copy_from_slice(tail);
             let valid = (1u64 << tail.len()) - 1;
-            let masks = classify(self.classifier, &padded, &self.dialect);
-            self.step(masks, valid);
+            self.step(classify(&padded, &dialect), valid, &prefix_xor);
         }
     }
 
     /// Folds one block of masks (bits beyond `valid` are padding) into both lanes.
     #[inline(always)]
-    fn step(&mut self, m: Masks, valid: u64) {
-        let (quotes, delims, terms) = (m.quotes & valid, m.delims & valid, m.terms & valid);
-        let boundary = delims | terms | quotes;
-        let high = 63 - valid.leading_zeros(); // index of the last valid bit
-        let inside0 = prefix_xor(quotes) ^ if self.parity { u64::MAX } else { 0 };
-        let first_block = !self.seen_any;
-        for (k, lane) in self.lanes.iter_mut().enumerate() {
-            // Quote state after each byte (terminators are never quotes, so this is also
-            // the state at each terminator).
-            let inside = if k == 0 { inside0 } else { !inside0 };
-            let outside_terms = terms & !inside;
-            let content = valid & !outside_terms;
-            let after_term = (outside_terms << 1) | lane.last_is_terminator as u64;
-            lane.starts += (content & after_term & !(first_block as u64)).count_ones() as u64;
-            if first_block {
-                lane.first_is_content = content & 1 != 0;
-            }
-            let before = inside ^ quotes; // state before each byte
-            let opening = quotes & !before;
-            let closing = quotes & before;
-            let may_open = (boundary << 1) | self.last_is_boundary as u64;
-            let after_closing = ((closing << 1) | lane.last_is_closing as u64) & valid;
-            if (opening & !may_open) | (after_closing & !boundary) != 0 {
-                lane.irregular = true;
-            }
-            lane.last_is_terminator = outside_terms >> high & 1 != 0;
-            lane.last_is_closing = closing >> high & 1 != 0;
+    fn step(&mut self, m: Masks, valid: u64, prefix_xor: &impl Fn(u64) -> u64) {
+        let quotes = m.quotes & valid;
+        let terms = m.terms & valid;
+        let boundary = (m.delims | m.terms | m.quotes) & valid;
+        let high = 63 - valid.leading_zeros(); // the last valid bit
+
+        // Lane 0's quote state after each byte; lane 1's is the complement. Terminators
+        // are never quotes, so at a terminator this is also the state before it.
+        let inside = prefix_xor(quotes) ^ self.parity;
+        let outside_terms = [terms & !inside, terms & inside];
+        // Opening quotes of lane 0 are closing quotes of lane 1, and vice versa.
+        let before = inside ^ quotes;
+        let closing = [quotes & before, quotes & !before];
+        let may_open = (boundary << 1) | self.last_boundary;
+        let may_follow_closing = boundary | !valid;
+        for lane in 0..2 {
+            let ends = outside_terms[lane];
+            let starts = !ends & valid & ((ends << 1) | self.last_terminator[lane]);
+            self.starts[lane] += u64::from(starts.count_ones());
+            let opening = closing[1 - lane];
+            let after_closing = (closing[lane] << 1) | self.last_closing[lane];
+            self.irregular[lane] |= (opening & !may_open) | (after_closing & !may_follow_closing);
+            self.last_terminator[lane] = (ends >> high) & 1;
+            self.last_closing[lane] = (closing[lane] >> high) & 1;
         }
-        self.parity ^= quotes.count_ones() & 1 != 0;
-        self.last_is_boundary = boundary >> high & 1 != 0;
-        self.seen_any = true;
+        self.parity = 0u64.wrapping_sub((inside >> high) & 1);
+        self.last_boundary = (boundary >> high) & 1;
     }
 
     /// Ends the chunk; `next` is the byte after it (`None`: the input's end).
     pub(crate) fn finish(self, next: Option<u8>) -> ChunkScan {
         let next_ok = next.is_none_or(|b| self.dialect.is_boundary(b));
-        let summary = |lane: &Lane| Summary {
-            interior_starts: lane.starts,
-            first_is_content: lane.first_is_content,
-            last_is_terminator: lane.last_is_terminator,
-            irregular: lane.irregular || (lane.last_is_closing && !next_ok),
+        // The first byte starts a record (if the previous chunk ended one) unless it is a
+        // terminator outside quotes: never a quote, so outside quotes exactly in lane 0.
+        let first_is_terminator = self
+            .first_byte
+            .is_some_and(|b| self.dialect.is_terminator(b));
+        let summary = |lane: usize| Summary {
+            interior_starts: self.starts[lane],
+            first_is_content: lane == 1 || !first_is_terminator,
+            last_is_terminator: self.last_terminator[lane] != 0,
+            irregular: self.irregular[lane] != 0 || (self.last_closing[lane] != 0 && !next_ok),
         };
         ChunkScan {
-            by_start: [summary(&self.lanes[0]), summary(&self.lanes[1])],
-            flips: self.parity,
-            empty: !self.seen_any,
+            by_start: [summary(0), summary(1)],
+            flips: self.parity != 0,
+            empty: self.first_byte.is_none(),
         }
     }
 }

@@ -1,0 +1,100 @@
+//! The Rust-side contenders of the benchmark, each printing `COUNT SECONDS`.
+//!
+//! Usage: count-tools TOOL FILE [THREADS]
+//!   csvr      csvr::count_path (the fast exact count; THREADS, 0 = all cores)
+//!   csvr-bytes csvr::count_bytes on the file read into memory first (not timed)
+//!   csv-crate a `csv::Reader::read_byte_record` loop (flexible, header excluded)
+//!   memchr    a one-core memchr newline count over read() (the ceiling; not exact CSV)
+//!   memchr-mt the newline count on all cores over positioned reads
+
+use std::fs::File;
+use std::io::Read;
+use std::time::Instant;
+
+fn memchr_lines(path: &str) -> u64 {
+    let mut f = File::open(path).unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0;
+    loop {
+        let got = f.read(&mut buf).unwrap();
+        if got == 0 {
+            return n;
+        }
+        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+    }
+}
+
+fn memchr_lines_mt(path: &str) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let f = File::open(path).unwrap();
+    let len = f.metadata().unwrap().len();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                s.spawn(move || {
+                    let (mut pos, end) = (len * i / threads, len * (i + 1) / threads);
+                    let mut buf = vec![0u8; 1 << 20];
+                    let mut n = 0;
+                    while pos < end {
+                        let want = buf.len().min((end - pos) as usize);
+                        let got = f.read_at(&mut buf[..want], pos).unwrap();
+                        if got == 0 {
+                            break;
+                        }
+                        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+                        pos += got as u64;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (tool, path) = match (args.first(), args.get(1)) {
+        (Some(t), Some(p)) => (t.as_str(), p.as_str()),
+        _ => {
+            eprintln!("usage: count-tools csvr|csv-crate|memchr|memchr-mt FILE [THREADS]");
+            std::process::exit(2);
+        }
+    };
+    let threads: usize = args.get(2).map_or(0, |s| s.parse().unwrap());
+    let in_memory = (tool == "csvr-bytes").then(|| std::fs::read(path).unwrap());
+    let start = Instant::now();
+    let count = match tool {
+        "csvr" => {
+            let mut o = csvr::Options::new();
+            o.set_threads(threads).unwrap();
+            csvr::count_path(path, &o).unwrap()
+        }
+        "csvr-bytes" => {
+            let mut o = csvr::Options::new();
+            o.set_threads(threads).unwrap();
+            csvr::count_bytes(in_memory.as_deref().unwrap(), &o).unwrap()
+        }
+        "csv-crate" => {
+            let mut r = csv::ReaderBuilder::new()
+                .flexible(true)
+                .from_path(path)
+                .unwrap();
+            let mut rec = csv::ByteRecord::new();
+            let mut n = 0u64;
+            while r.read_byte_record(&mut rec).unwrap() {
+                n += 1;
+            }
+            n
+        }
+        "memchr" => memchr_lines(path),
+        "memchr-mt" => memchr_lines_mt(path),
+        other => {
+            eprintln!("unknown tool {other}");
+            std::process::exit(2);
+        }
+    };
+    println!("{count} {:.6}", start.elapsed().as_secs_f64());
+}
