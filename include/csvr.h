@@ -34,6 +34,16 @@
 #define CSVR_VERSION_PATCH 0
 
 /**
+ * Ends a field inside a `csvr_batch` (ASCII unit separator).
+ */
+#define CSVR_FIELD_SEPARATOR 31
+
+/**
+ * Ends a record inside a `csvr_batch` (ASCII record separator).
+ */
+#define CSVR_RECORD_SEPARATOR 30
+
+/**
  * The result of every fallible csvr function.
  *
  * `CSVR_OK` and `CSVR_DONE` are successes; every negative value is a failure, after which
@@ -97,6 +107,64 @@ typedef struct csvr_reader csvr_reader;
  * error, `CSVR_ERR_INVALID`, and not undefined behaviour.)
  */
 typedef int csvr_trim;
+
+/**
+ * Many records at once, from `csvr_reader_next_batch`: one FFI call per batch instead
+ * of one per field. Every pointer is borrowed from the reader and stays valid until the
+ * next call that advances it (`csvr_reader_next`, `_next_batch`, `_count`) or
+ * `csvr_reader_free`.
+ *
+ * Fields lie back to back in `data`, each followed by `CSVR_FIELD_SEPARATOR` (0x1F), or
+ * by `CSVR_RECORD_SEPARATOR` (0x1E) at the end of a record (nothing follows the last
+ * field of the batch). Field `j` (counting over the whole batch) spans
+ * `[j == 0 ? 0 : field_ends[j-1] + 1, field_ends[j])`; record `i` holds fields
+ * `[i == 0 ? 0 : record_ends[i-1], record_ends[i])`. When `framed` is true no field
+ * contains either separator byte, so splitting `data` on them gives the same fields.
+ *
+ * ```c
+ * csvr_batch b;
+ * while (csvr_reader_next_batch(r, 1024, &b) == CSVR_OK) {
+ *     size_t f = 0;
+ *     for (size_t i = 0; i < b.records; i++) {
+ *         for (; f < b.record_ends[i]; f++) {
+ *             size_t start = f == 0 ? 0 : b.field_ends[f - 1] + 1;
+ *             fwrite(b.data + start, 1, b.field_ends[f] - start, stdout);
+ *             putchar(f + 1 < b.record_ends[i] ? '|' : '\n');
+ *         }
+ *     }
+ * }
+ * ```
+ */
+typedef struct csvr_batch {
+  /**
+   * The fields and separators; `len` bytes.
+   */
+  const uint8_t *data;
+  /**
+   * The length of `data` in bytes.
+   */
+  size_t len;
+  /**
+   * The end offset in `data` of each field; `record_ends[records - 1]` entries.
+   */
+  const size_t *field_ends;
+  /**
+   * For each record, the number of fields in it and in all records before it.
+   */
+  const size_t *record_ends;
+  /**
+   * For each record, the 1-based line on which it starts.
+   */
+  const uint64_t *lines;
+  /**
+   * The number of records (at least 1 when `CSVR_OK` is returned).
+   */
+  size_t records;
+  /**
+   * Whether no field contains a separator byte.
+   */
+  bool framed;
+} csvr_batch;
 
 /**
  * Trim nothing (the default).
@@ -481,6 +549,24 @@ enum csvr_status csvr_reader_position(const struct csvr_reader *r,
  * `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
  */
 enum csvr_status csvr_reader_count(struct csvr_reader *r, uint64_t *out);
+
+/**
+ * Reads up to `max_records` records (at least 1) at once and describes them in `*out`
+ * (see `csvr_batch`; the memory is the reader's). Returns `CSVR_OK` with
+ * `out->records >= 1`, or `CSVR_DONE` (and `*out` untouched) when no record is left. A
+ * batch also ends once it holds about 1 MiB of fields. If a record fails after others
+ * were read, those come back with `CSVR_OK` and the error comes from the next call.
+ * Afterwards there is no current record (`csvr_reader_field` fails until `next`).
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (`max_records` is 0), `CSVR_ERR_IO`,
+ * `CSVR_ERR_PARSE`, `CSVR_ERR_UTF8` (text mode), as for `csvr_reader_next`.
+ *
+ * # Safety
+ * `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
+ */
+enum csvr_status csvr_reader_next_batch(struct csvr_reader *r,
+                                        size_t max_records,
+                                        struct csvr_batch *out);
 
 /**
  * Frees a reader and closes its file. NULL is a no-op. Every pointer borrowed from the

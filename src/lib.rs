@@ -25,6 +25,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod batch;
 mod count;
 mod error;
 pub mod ffi;
@@ -32,8 +33,9 @@ mod input;
 mod options;
 mod reader;
 
+pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
 pub use options::{Options, Terminator, Trim, MAX_THREADS};
-pub use reader::Reader;
+pub use reader::{Reader, BATCH_BYTES};

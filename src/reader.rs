@@ -10,9 +10,13 @@ use std::path::Path;
 
 use csv::{ByteRecord, StringRecord};
 
+use crate::batch::Batch;
 use crate::error::{Error, Position};
 use crate::input::{describe_path, open_file, BomSafe};
 use crate::options::Options;
+
+/// About how many bytes of fields one batch holds at most (it always holds one record).
+pub const BATCH_BYTES: usize = 1 << 20;
 
 /// A streaming CSV reader with a current record, in the style of a cursor.
 ///
@@ -35,6 +39,9 @@ pub struct Reader<R> {
     record: Record,
     has_current: bool,
     exhausted: bool,
+    /// An error met while filling a batch that already held records: reported next time,
+    /// so that the good records before it are not lost.
+    pending: Option<Error>,
 }
 
 /// The record buffer: bytes, or in UTF-8 mode a `StringRecord`, so that text mode is
@@ -113,6 +120,7 @@ impl<R: Read> Reader<R> {
             record,
             has_current: false,
             exhausted: false,
+            pending: None,
         })
     }
 
@@ -126,6 +134,9 @@ impl<R: Read> Reader<R> {
     /// next call goes on with the record after the bad one, as the `csv` crate does.
     pub fn next_record(&mut self) -> Result<bool, Error> {
         self.has_current = false;
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         if self.exhausted {
             return Ok(false);
         }
@@ -158,9 +169,34 @@ impl<R: Read> Reader<R> {
             .map(Position::from)
     }
 
+    /// Reads up to `max_records` records into `batch` (replacing what it held) and returns
+    /// how many: 0 only at the end of the input. A batch stops early once it holds about
+    /// [`BATCH_BYTES`] of fields, so memory stays bounded. If a record fails after some
+    /// were read, those are returned and the error comes with the next call. Afterwards
+    /// there is no current record.
+    pub fn read_batch(&mut self, max_records: usize, batch: &mut Batch) -> Result<usize, Error> {
+        batch.clear();
+        while batch.len() < max_records && batch.data().len() < BATCH_BYTES {
+            match self.next_record() {
+                Ok(true) => batch.push(self.record.as_bytes()),
+                Ok(false) => break,
+                Err(e) if batch.is_empty() => return Err(e),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+        self.has_current = false;
+        Ok(batch.len())
+    }
+
     /// Counts the records after the current one, consuming them (nothing is decoded).
     pub fn count_remaining(&mut self) -> Result<u64, Error> {
         self.has_current = false;
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         let mut scratch = ByteRecord::new();
         let mut n = 0u64;
         while !self.exhausted {

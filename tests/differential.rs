@@ -509,3 +509,45 @@ proptest! {
         prop_assert_eq!(ours, oracle_steps(&d, &data, limit));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Batches hold exactly the records (and errors, in order) that `next_record` gives.
+    #[test]
+    fn batches_equal_record_by_record_reading(d in dialect(), data in input(), max in 1usize..6) {
+        let opts = options(&d);
+        prop_assume!(opts.validate().is_ok());
+        let limit = data.len() + 2;
+        let (_, expected) = csvr_steps(Reader::from_bytes(data.clone(), &opts), d.has_header, limit);
+        let Ok(mut rdr) = Reader::from_bytes(data.clone(), &opts) else {
+            return Ok(());
+        };
+        let mut batch = csvr::Batch::new();
+        let mut got: Vec<Step> = vec![];
+        while got.len() < limit {
+            match rdr.read_batch(max, &mut batch) {
+                Ok(0) => break,
+                Ok(n) => {
+                    prop_assert!(n <= max);
+                    for i in 0..n {
+                        let fields: Vec<Vec<u8>> = batch.record(i).into_iter().map(<[u8]>::to_vec).collect();
+                        got.push(Ok((fields, Position::default())));
+                        let framed: Vec<&[u8]> = batch.data().split(|&b| b == csvr::RECORD_SEPARATOR).collect();
+                        if batch.is_framed() {
+                            let split: Vec<Vec<u8>> = framed[i].split(|&b| b == csvr::FIELD_SEPARATOR).map(<[u8]>::to_vec).collect();
+                            prop_assert_eq!(&split, &batch.record(i).into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+                        }
+                    }
+                    prop_assert_eq!(batch.lines().len(), n);
+                }
+                Err(e) => got.push(Err((e.kind(), e.position()))),
+            }
+        }
+        let expected: Vec<Step> = expected
+            .into_iter()
+            .map(|s| s.map(|(f, _)| (f, Position::default())))
+            .collect();
+        prop_assert_eq!(got, expected);
+    }
+}

@@ -10,7 +10,7 @@ use super::options::csvr_options;
 use crate::error::Error;
 use crate::options::Options;
 use crate::reader::Reader;
-use crate::ByteRecord;
+use crate::{Batch, ByteRecord};
 
 type Input = Box<dyn Read + Send>;
 
@@ -19,8 +19,62 @@ type Input = Box<dyn Read + Send>;
 /// used from two threads at once; different readers are fully independent.
 pub struct csvr_reader {
     inner: Reader<Input>,
+    /// The buffer behind the last `csvr_batch` handed out.
+    batch: Batch,
     poisoned: Cell<bool>,
 }
+
+/// Many records at once, from `csvr_reader_next_batch`: one FFI call per batch instead
+/// of one per field. Every pointer is borrowed from the reader and stays valid until the
+/// next call that advances it (`csvr_reader_next`, `_next_batch`, `_count`) or
+/// `csvr_reader_free`.
+///
+/// Fields lie back to back in `data`, each followed by `CSVR_FIELD_SEPARATOR` (0x1F), or
+/// by `CSVR_RECORD_SEPARATOR` (0x1E) at the end of a record (nothing follows the last
+/// field of the batch). Field `j` (counting over the whole batch) spans
+/// `[j == 0 ? 0 : field_ends[j-1] + 1, field_ends[j])`; record `i` holds fields
+/// `[i == 0 ? 0 : record_ends[i-1], record_ends[i])`. When `framed` is true no field
+/// contains either separator byte, so splitting `data` on them gives the same fields.
+///
+/// ```c
+/// csvr_batch b;
+/// while (csvr_reader_next_batch(r, 1024, &b) == CSVR_OK) {
+///     size_t f = 0;
+///     for (size_t i = 0; i < b.records; i++) {
+///         for (; f < b.record_ends[i]; f++) {
+///             size_t start = f == 0 ? 0 : b.field_ends[f - 1] + 1;
+///             fwrite(b.data + start, 1, b.field_ends[f] - start, stdout);
+///             putchar(f + 1 < b.record_ends[i] ? '|' : '\n');
+///         }
+///     }
+/// }
+/// ```
+#[repr(C)]
+pub struct csvr_batch {
+    /// The fields and separators; `len` bytes.
+    pub data: *const u8,
+    /// The length of `data` in bytes.
+    pub len: usize,
+    /// The end offset in `data` of each field; `record_ends[records - 1]` entries.
+    pub field_ends: *const usize,
+    /// For each record, the number of fields in it and in all records before it.
+    pub record_ends: *const usize,
+    /// For each record, the 1-based line on which it starts.
+    pub lines: *const u64,
+    /// The number of records (at least 1 when `CSVR_OK` is returned).
+    pub records: usize,
+    /// Whether no field contains a separator byte.
+    pub framed: bool,
+}
+
+/// Ends a field inside a `csvr_batch` (ASCII unit separator).
+pub const CSVR_FIELD_SEPARATOR: u8 = 0x1F;
+/// Ends a record inside a `csvr_batch` (ASCII record separator).
+pub const CSVR_RECORD_SEPARATOR: u8 = 0x1E;
+
+// The header needs literals; the core is the authority.
+const _: () = assert!(CSVR_FIELD_SEPARATOR == crate::FIELD_SEPARATOR);
+const _: () = assert!(CSVR_RECORD_SEPARATOR == crate::RECORD_SEPARATOR);
 
 /// The options behind `opts`, or the defaults when it is NULL.
 ///
@@ -37,6 +91,7 @@ unsafe fn options_or_default(opts: *const csvr_options) -> Options {
 fn into_handle(inner: Reader<Input>) -> *mut csvr_reader {
     Box::into_raw(Box::new(csvr_reader {
         inner,
+        batch: Batch::new(),
         poisoned: Cell::new(false),
     }))
 }
@@ -127,19 +182,20 @@ unsafe fn with_reader(
     })
 }
 
-/// Runs `body` on a checked, unpoisoned reader that it may advance.
+/// Runs `body` on a checked, unpoisoned reader that it may advance, with its batch buffer.
 ///
 /// # Safety
 /// `r` is NULL or a live reader that no other thread is using.
 unsafe fn with_reader_mut(
     name: &'static str,
     r: *mut csvr_reader,
-    body: impl FnOnce(&mut Reader<Input>) -> Result<csvr_status, Failure>,
+    body: impl FnOnce(&mut Reader<Input>, &mut Batch) -> Result<csvr_status, Failure>,
 ) -> csvr_status {
     guard(name, || {
         // SAFETY: the caller's contract for `r`.
         let handle = unsafe { arg_mut(r, "r") }?;
-        unpoisoned(&handle.poisoned, &mut handle.inner, body)
+        let (inner, batch) = (&mut handle.inner, &mut handle.batch);
+        unpoisoned(&handle.poisoned, (inner, batch), |(r, b)| body(r, b))
     })
 }
 
@@ -173,7 +229,7 @@ fn field_at(record: &ByteRecord, i: usize, what: &str) -> Result<(*const u8, usi
 pub unsafe extern "C" fn csvr_reader_next(r: *mut csvr_reader) -> csvr_status {
     // SAFETY: forwarded contract.
     unsafe {
-        with_reader_mut("csvr_reader_next", r, |reader| {
+        with_reader_mut("csvr_reader_next", r, |reader, _| {
             Ok(if reader.next_record()? {
                 CSVR_OK
             } else {
@@ -337,9 +393,51 @@ pub unsafe extern "C" fn csvr_reader_position(
 pub unsafe extern "C" fn csvr_reader_count(r: *mut csvr_reader, out: *mut u64) -> csvr_status {
     // SAFETY: forwarded contract; `out` is NULL or writable.
     unsafe {
-        with_reader_mut("csvr_reader_count", r, |reader| {
+        with_reader_mut("csvr_reader_count", r, |reader, _| {
             let out = arg_out(out, "out")?;
             out.write(reader.count_remaining()?);
+            Ok(CSVR_OK)
+        })
+    }
+}
+
+/// Reads up to `max_records` records (at least 1) at once and describes them in `*out`
+/// (see `csvr_batch`; the memory is the reader's). Returns `CSVR_OK` with
+/// `out->records >= 1`, or `CSVR_DONE` (and `*out` untouched) when no record is left. A
+/// batch also ends once it holds about 1 MiB of fields. If a record fails after others
+/// were read, those come back with `CSVR_OK` and the error comes from the next call.
+/// Afterwards there is no current record (`csvr_reader_field` fails until `next`).
+///
+/// Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (`max_records` is 0), `CSVR_ERR_IO`,
+/// `CSVR_ERR_PARSE`, `CSVR_ERR_UTF8` (text mode), as for `csvr_reader_next`.
+///
+/// # Safety
+/// `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_reader_next_batch(
+    r: *mut csvr_reader,
+    max_records: usize,
+    out: *mut csvr_batch,
+) -> csvr_status {
+    // SAFETY: forwarded contract; `out` is NULL or writable.
+    unsafe {
+        with_reader_mut("csvr_reader_next_batch", r, |reader, batch| {
+            let out = arg_out(out, "out")?;
+            if max_records == 0 {
+                return Err(Error::invalid("max_records must be at least 1").into());
+            }
+            if reader.read_batch(max_records, batch)? == 0 {
+                return Ok(CSVR_DONE);
+            }
+            out.write(csvr_batch {
+                data: batch.data().as_ptr(),
+                len: batch.data().len(),
+                field_ends: batch.field_ends().as_ptr(),
+                record_ends: batch.record_ends().as_ptr(),
+                lines: batch.lines().as_ptr(),
+                records: batch.len(),
+                framed: batch.is_framed(),
+            });
             Ok(CSVR_OK)
         })
     }

@@ -47,9 +47,9 @@ fn numeric(rng: &mut Rng, out: &mut Vec<u8>, _: u64) {
     timestamp(rng, out);
     out.push(b',');
     timestamp(rng, out);
-    write!(
+    writeln!(
         out,
-        ",{},{}.{:02},{},N,{},{},{},{}.{:02},{}.{:02},0.5,{}.{:02},0,1,{}.{:02}\n",
+        ",{},{}.{:02},{},N,{},{},{},{}.{:02},{}.{:02},0.5,{}.{:02},0,1,{}.{:02}",
         1 + rng.below(6),
         rng.below(30),
         rng.below(100),

@@ -1,0 +1,139 @@
+//! Many records in one buffer, so that a binding crosses the FFI once per batch.
+//!
+//! Fields are stored back to back, each followed by a separator: the ASCII unit separator
+//! (0x1F) between fields and the record separator (0x1E) between records. Offsets give
+//! every field exactly; and when no field holds either separator byte (almost always),
+//! the batch is *framed*: splitting the buffer on the separators gives the same fields,
+//! which lets a binding split a whole batch with its own fast string routines.
+
+use csv::ByteRecord;
+
+/// Separates fields inside a framed batch (ASCII US).
+pub const FIELD_SEPARATOR: u8 = 0x1F;
+/// Separates records inside a framed batch (ASCII RS).
+pub const RECORD_SEPARATOR: u8 = 0x1E;
+
+/// A batch of records read by [`crate::Reader::read_batch`].
+///
+/// ```
+/// let data = b"a,b\n1,\"x,y\"\n2,z\n".to_vec();
+/// let mut rdr = csvr::Reader::from_bytes(data, &csvr::Options::new())?;
+/// let mut batch = csvr::Batch::new();
+/// assert_eq!(rdr.read_batch(100, &mut batch)?, 2);
+/// assert_eq!(batch.record(0), vec![&b"1"[..], &b"x,y"[..]]);
+/// assert!(batch.is_framed());
+/// assert_eq!(batch.data(), b"1\x1fx,y\x1e2\x1fz");
+/// assert_eq!(rdr.read_batch(100, &mut batch)?, 0);
+/// # Ok::<(), csvr::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    data: Vec<u8>,
+    field_ends: Vec<usize>,
+    record_ends: Vec<usize>,
+    lines: Vec<u64>,
+    framed: bool,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        Batch {
+            framed: true,
+            ..Batch::default()
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.data.clear();
+        self.field_ends.clear();
+        self.record_ends.clear();
+        self.lines.clear();
+        self.framed = true;
+    }
+
+    pub(crate) fn push(&mut self, record: &ByteRecord) {
+        if !self.record_ends.is_empty() {
+            self.data.push(RECORD_SEPARATOR);
+        }
+        for (i, field) in record.iter().enumerate() {
+            if i > 0 {
+                self.data.push(FIELD_SEPARATOR);
+            }
+            self.data.extend_from_slice(field);
+            self.field_ends.push(self.data.len());
+        }
+        self.framed &=
+            memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_none();
+        self.record_ends.push(self.field_ends.len());
+        self.lines.push(record.position().map_or(0, |p| p.line()));
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.record_ends.len()
+    }
+
+    /// Whether the batch holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.record_ends.is_empty()
+    }
+
+    /// All fields, each followed by a separator (none after the last).
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The end offset in [`Batch::data`] of every field, record after record; a field
+    /// starts one byte after the previous one ends (0 for the first).
+    pub fn field_ends(&self) -> &[usize] {
+        &self.field_ends
+    }
+
+    /// For each record, the number of fields in it and all records before it.
+    pub fn record_ends(&self) -> &[usize] {
+        &self.record_ends
+    }
+
+    /// For each record, the 1-based line on which it starts.
+    pub fn lines(&self) -> &[u64] {
+        &self.lines
+    }
+
+    /// Whether splitting [`Batch::data`] on the separators gives exactly the fields.
+    pub fn is_framed(&self) -> bool {
+        self.framed
+    }
+
+    /// The fields of record `i` (panics if out of range).
+    pub fn record(&self, i: usize) -> Vec<&[u8]> {
+        let first = if i == 0 { 0 } else { self.record_ends[i - 1] };
+        (first..self.record_ends[i])
+            .map(|f| {
+                let start = if f == 0 {
+                    0
+                } else {
+                    self.field_ends[f - 1] + 1
+                };
+                &self.data[start..self.field_ends[f]]
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_separator_in_a_field_unframes_the_batch_but_offsets_still_hold() {
+        let mut b = Batch::new();
+        b.push(&ByteRecord::from(vec!["a\x1fb", ""]));
+        b.push(&ByteRecord::from(vec!["c"]));
+        assert!(!b.is_framed());
+        assert_eq!(b.record(0), vec![&b"a\x1fb"[..], &b""[..]]);
+        assert_eq!(b.record(1), vec![&b"c"[..]]);
+        b.clear();
+        assert!(b.is_framed() && b.is_empty() && b.data().is_empty());
+    }
+}
