@@ -109,6 +109,25 @@ typedef struct csvr_reader csvr_reader;
 typedef int csvr_trim;
 
 /**
+ * Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based
+ * with the header as record 0 when `has_header` is on (the Rust `csv` crate's Position).
+ */
+typedef struct csvr_position {
+  /**
+   * 1-based line on which the record starts.
+   */
+  uint64_t line;
+  /**
+   * 0-based byte offset of the record's first byte.
+   */
+  uint64_t byte;
+  /**
+   * 0-based record index; the header is record 0 when there is one.
+   */
+  uint64_t record;
+} csvr_position;
+
+/**
  * Many records at once, from `csvr_reader_next_batch`: one FFI call per batch instead
  * of one per field. Every pointer is borrowed from the reader and stays valid until the
  * next call that advances it (`csvr_reader_next`, `_next_batch`, `_count`) or
@@ -153,9 +172,9 @@ typedef struct csvr_batch {
    */
   const size_t *record_ends;
   /**
-   * For each record, the 1-based line on which it starts.
+   * For each record, where it starts (as `csvr_reader_position` would say).
    */
-  const uint64_t *lines;
+  const struct csvr_position *positions;
   /**
    * The number of records (at least 1 when `CSVR_OK` is returned).
    */

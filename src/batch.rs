@@ -8,6 +8,8 @@
 
 use csv::ByteRecord;
 
+use crate::error::Position;
+
 /// Separates fields inside a framed batch (ASCII US).
 pub const FIELD_SEPARATOR: u8 = 0x1F;
 /// Separates records inside a framed batch (ASCII RS).
@@ -31,7 +33,7 @@ pub struct Batch {
     data: Vec<u8>,
     field_ends: Vec<usize>,
     record_ends: Vec<usize>,
-    lines: Vec<u64>,
+    positions: Vec<Position>,
     framed: bool,
 }
 
@@ -48,7 +50,7 @@ impl Batch {
         self.data.clear();
         self.field_ends.clear();
         self.record_ends.clear();
-        self.lines.clear();
+        self.positions.clear();
         self.framed = true;
     }
 
@@ -66,7 +68,8 @@ impl Batch {
         self.framed &=
             memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_none();
         self.record_ends.push(self.field_ends.len());
-        self.lines.push(record.position().map_or(0, |p| p.line()));
+        self.positions
+            .push(record.position().map(Position::from).unwrap_or_default());
     }
 
     /// The number of records.
@@ -95,9 +98,9 @@ impl Batch {
         &self.record_ends
     }
 
-    /// For each record, the 1-based line on which it starts.
-    pub fn lines(&self) -> &[u64] {
-        &self.lines
+    /// For each record, where it starts (as [`crate::Reader::position`] would say).
+    pub fn positions(&self) -> &[Position] {
+        &self.positions
     }
 
     /// Whether splitting [`Batch::data`] on the separators gives exactly the fields.

@@ -43,6 +43,7 @@ pub enum ErrorKind {
 /// # Ok::<(), csvr::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct Position {
     /// 1-based line on which the record starts.
     pub line: u64,

@@ -532,22 +532,18 @@ proptest! {
                     prop_assert!(n <= max);
                     for i in 0..n {
                         let fields: Vec<Vec<u8>> = batch.record(i).into_iter().map(<[u8]>::to_vec).collect();
-                        got.push(Ok((fields, Position::default())));
+                        got.push(Ok((fields, batch.positions()[i])));
                         let framed: Vec<&[u8]> = batch.data().split(|&b| b == csvr::RECORD_SEPARATOR).collect();
                         if batch.is_framed() {
                             let split: Vec<Vec<u8>> = framed[i].split(|&b| b == csvr::FIELD_SEPARATOR).map(<[u8]>::to_vec).collect();
                             prop_assert_eq!(&split, &batch.record(i).into_iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
                         }
                     }
-                    prop_assert_eq!(batch.lines().len(), n);
+                    prop_assert_eq!(batch.positions().len(), n);
                 }
                 Err(e) => got.push(Err((e.kind(), e.position()))),
             }
         }
-        let expected: Vec<Step> = expected
-            .into_iter()
-            .map(|s| s.map(|(f, _)| (f, Position::default())))
-            .collect();
         prop_assert_eq!(got, expected);
     }
 }

@@ -59,13 +59,29 @@ pub struct csvr_batch {
     pub field_ends: *const usize,
     /// For each record, the number of fields in it and in all records before it.
     pub record_ends: *const usize,
-    /// For each record, the 1-based line on which it starts.
-    pub lines: *const u64,
+    /// For each record, where it starts (as `csvr_reader_position` would say).
+    pub positions: *const csvr_position,
     /// The number of records (at least 1 when `CSVR_OK` is returned).
     pub records: usize,
     /// Whether no field contains a separator byte.
     pub framed: bool,
 }
+
+/// Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based
+/// with the header as record 0 when `has_header` is on (the Rust `csv` crate's Position).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct csvr_position {
+    /// 1-based line on which the record starts.
+    pub line: u64,
+    /// 0-based byte offset of the record's first byte.
+    pub byte: u64,
+    /// 0-based record index; the header is record 0 when there is one.
+    pub record: u64,
+}
+
+// `positions` hands out the core's own array: the layouts must agree.
+const _: () = assert!(std::mem::size_of::<csvr_position>() == std::mem::size_of::<crate::Position>());
 
 /// Ends a field inside a `csvr_batch` (ASCII unit separator).
 pub const CSVR_FIELD_SEPARATOR: u8 = 0x1F;
@@ -434,7 +450,7 @@ pub unsafe extern "C" fn csvr_reader_next_batch(
                 len: batch.data().len(),
                 field_ends: batch.field_ends().as_ptr(),
                 record_ends: batch.record_ends().as_ptr(),
-                lines: batch.lines().as_ptr(),
+                positions: batch.positions().as_ptr().cast(),
                 records: batch.len(),
                 framed: batch.is_framed(),
             });
