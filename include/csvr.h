@@ -217,6 +217,14 @@ extern "C" {
 const char *csvr_version(void);
 
 /**
+ * The name of a status as a static string (`"CSVR_ERR_IO"`), or `"CSVR_UNKNOWN"` for a
+ * value that is not a `csvr_status`. Never fails; the string must not be freed.
+ *
+ * Takes an `int` so that any value may be passed safely.
+ */
+const char *csvr_status_name(int status);
+
+/**
  * Counts the records of the file at `path` with `opts` (NULL = defaults), streaming it
  * in constant memory, and writes the count to `*out`. The header is not counted when
  * `has_header` is on; blank lines are never records.
@@ -288,7 +296,16 @@ bool csvr_last_error_position(uint64_t *line, uint64_t *byte, uint64_t *record);
 struct csvr_options *csvr_options_new(void);
 
 /**
- * Frees options made by `csvr_options_new`. NULL is a no-op.
+ * A copy of `opts` (of the defaults when `opts` is NULL), owned by the caller and freed
+ * with `csvr_options_free`. Returns NULL only if memory could not be allocated.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no thread is changing.
+ */
+struct csvr_options *csvr_options_clone(const struct csvr_options *opts);
+
+/**
+ * Frees options made by `csvr_options_new` or `csvr_options_clone`. NULL is a no-op.
  *
  * # Safety
  * `opts` is NULL or came from `csvr_options_new` and was not freed before.

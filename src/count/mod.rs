@@ -260,6 +260,18 @@ mod tests {
         file
     }
 
+    /// /proc files say their size is 0; a file may also grow while it is counted.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn files_longer_than_their_size_are_read_to_the_end() {
+        let mut o = Options::new();
+        o.set_has_header(false);
+        let data = std::fs::read("/proc/self/mounts").unwrap();
+        assert!(!data.is_empty());
+        let counted = count_path("/proc/self/mounts", &o).unwrap();
+        assert_eq!(counted, oracle(&data, &o));
+    }
+
     #[test]
     fn options_outside_the_fast_path_are_still_exact() {
         let data = b"h\n#c\na\\\"b,\"x\\\"y\"\n1,2\n3\n";

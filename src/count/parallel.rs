@@ -85,7 +85,8 @@ pub(crate) fn count_slice(data: &[u8], dialect: FastDialect, threads: usize) -> 
 }
 
 /// Counts the records of a regular file of `len` bytes on up to `threads` threads, each
-/// reading its range in blocks of `block` bytes; `Ok(None)` if the input is irregular.
+/// reading its range in blocks of `block` bytes; `Ok(None)` if the input is irregular or
+/// longer than `len`, and must be counted another way.
 #[cfg(unix)]
 pub(crate) fn count_file(
     file: &File,
@@ -102,6 +103,12 @@ pub(crate) fn count_file(
     let scans = scan_all(&ranges, |a, b| {
         scan_file_range(file, start, a, b, dialect, block)
     })?;
+    // A file can hold more than its size says: one that grew while it was counted, or one
+    // whose size the kernel reports as 0 (/proc, /sys). Then only reading to the end is
+    // right, which the streaming counter does.
+    if read_full_at(file, &mut [0u8; 1], len.max(start))? != 0 {
+        return Ok(None);
+    }
     Ok(join(scans))
 }
 

@@ -78,6 +78,26 @@ pub extern "C" fn csvr_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// The name of a status as a static string (`"CSVR_ERR_IO"`), or `"CSVR_UNKNOWN"` for a
+/// value that is not a `csvr_status`. Never fails; the string must not be freed.
+///
+/// Takes an `int` so that any value may be passed safely.
+#[no_mangle]
+pub extern "C" fn csvr_status_name(status: c_int) -> *const c_char {
+    let name: &'static [u8] = match status {
+        0 => b"CSVR_OK\0",
+        1 => b"CSVR_DONE\0",
+        -1 => b"CSVR_ERR_NULL\0",
+        -2 => b"CSVR_ERR_INVALID\0",
+        -3 => b"CSVR_ERR_IO\0",
+        -4 => b"CSVR_ERR_PARSE\0",
+        -5 => b"CSVR_ERR_UTF8\0",
+        -6 => b"CSVR_ERR_PANIC\0",
+        _ => b"CSVR_UNKNOWN\0",
+    };
+    name.as_ptr().cast()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +109,30 @@ mod tests {
         // SAFETY: csvr_version returns a static NUL-terminated string.
         let s = unsafe { std::ffi::CStr::from_ptr(csvr_version()) };
         assert_eq!(s.to_str().unwrap(), v);
+    }
+
+    #[test]
+    fn every_status_has_its_name() {
+        use csvr_status::*;
+        let name = |s: c_int| {
+            // SAFETY: csvr_status_name returns a static NUL-terminated string.
+            unsafe { std::ffi::CStr::from_ptr(csvr_status_name(s)) }
+                .to_str()
+                .unwrap()
+                .to_string()
+        };
+        for status in [
+            CSVR_OK,
+            CSVR_DONE,
+            CSVR_ERR_NULL,
+            CSVR_ERR_INVALID,
+            CSVR_ERR_IO,
+            CSVR_ERR_PARSE,
+            CSVR_ERR_UTF8,
+            CSVR_ERR_PANIC,
+        ] {
+            assert_eq!(name(status as c_int), format!("{status:?}"));
+        }
+        assert_eq!(name(42), "CSVR_UNKNOWN");
     }
 }

@@ -33,7 +33,22 @@ pub extern "C" fn csvr_options_new() -> *mut csvr_options {
     .unwrap_or(ptr::null_mut())
 }
 
-/// Frees options made by `csvr_options_new`. NULL is a no-op.
+/// A copy of `opts` (of the defaults when `opts` is NULL), owned by the caller and freed
+/// with `csvr_options_free`. Returns NULL only if memory could not be allocated.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no thread is changing.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_clone(opts: *const csvr_options) -> *mut csvr_options {
+    // SAFETY: the caller's contract for `opts`.
+    let inner = match unsafe { opts.as_ref() } {
+        Some(o) => o.inner.clone(),
+        None => Options::new(),
+    };
+    catch_unwind(|| Box::into_raw(Box::new(csvr_options { inner }))).unwrap_or(ptr::null_mut())
+}
+
+/// Frees options made by `csvr_options_new` or `csvr_options_clone`. NULL is a no-op.
 ///
 /// # Safety
 /// `opts` is NULL or came from `csvr_options_new` and was not freed before.

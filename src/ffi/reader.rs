@@ -81,7 +81,8 @@ pub struct csvr_position {
 }
 
 // `positions` hands out the core's own array: the layouts must agree.
-const _: () = assert!(std::mem::size_of::<csvr_position>() == std::mem::size_of::<crate::Position>());
+const _: () =
+    assert!(std::mem::size_of::<csvr_position>() == std::mem::size_of::<crate::Position>());
 
 /// Ends a field inside a `csvr_batch` (ASCII unit separator).
 pub const CSVR_FIELD_SEPARATOR: u8 = 0x1F;
