@@ -1,0 +1,435 @@
+// csvr.hpp: a header-only C++17 wrapper over the csvr C API (include/csvr.h).
+//
+//     csvr::Reader reader = csvr::Reader::open("data.csv");
+//     for (std::string_view name : reader.headers()) { ... }
+//     for (const csvr::Record& record : reader) {
+//         for (std::string_view field : record) { ... }   // valid until the next record
+//     }
+//     std::uint64_t n = csvr::count("data.csv", csvr::Options().delimiter(';'));
+//
+// What it adds to the C API, and nothing more:
+// - ownership: csvr::Options and csvr::Reader free their handle in the destructor and are
+//   move-only (the C API has no way to copy either);
+// - errors: every failed call throws csvr::Error, which carries the status, the library's
+//   message, the position of the record concerned and the OS error code, read at once
+//   from the thread-local last error;
+// - views: fields and headers are std::string_view over the reader's own bytes, with no
+//   copy. A field may hold any byte, NUL included. Record fields are valid until the next
+//   call that advances the reader (next(), count(), ++ on an iterator) or its
+//   destruction; header fields until its destruction.
+//
+// Thread safety is the C API's: a Reader may be moved to another thread but not used from
+// two at once; an Options may be shared by many threads while none of them changes it.
+
+#ifndef CSVR_HPP
+#define CSVR_HPP
+
+#include <csvr.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace csvr {
+
+/// The library's version at run time, e.g. "0.1.0" (the header's is CSVR_VERSION_*).
+inline std::string_view version() noexcept { return csvr_version(); }
+
+/// The name of a status as spelled in csvr.h, e.g. "CSVR_ERR_IO" (the library's table).
+inline const char* status_name(csvr_status status) noexcept {
+    return csvr_status_name(static_cast<int>(status));
+}
+
+/// Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based (the
+/// header, when there is one, is record 0).
+struct Position {
+    std::uint64_t line = 0;
+    std::uint64_t byte = 0;
+    std::uint64_t record = 0;
+};
+
+/// A failed csvr call. what() is the library's message (ending with the position, where
+/// there is one: "... at line 3, byte 41, record 2").
+class Error : public std::runtime_error {
+public:
+    Error(csvr_status status, const std::string& message,
+          std::optional<Position> position = std::nullopt, std::int32_t os_error = 0)
+        : std::runtime_error(message), status_(status), position_(position),
+          os_error_(os_error) {}
+
+    /// Builds the error of the csvr call that just returned `status` on this thread, from
+    /// the thread-local last error (which the next csvr call may replace).
+    static Error last(csvr_status status) {
+        const char* message = csvr_last_error_message();
+        std::optional<Position> position;
+        Position p;
+        if (csvr_last_error_position(&p.line, &p.byte, &p.record)) {
+            position = p;
+        }
+        return Error(status, message != nullptr ? message : csvr::status_name(status), position,
+                     csvr_last_error_os_error());
+    }
+
+    /// The status the call returned (always negative).
+    csvr_status status() const noexcept { return status_; }
+    /// Its name, e.g. "CSVR_ERR_PARSE".
+    const char* status_name() const noexcept { return csvr::status_name(status_); }
+    /// The library's message (the same as what()).
+    const char* message() const noexcept { return what(); }
+    /// The record the failure concerns, if it concerns one.
+    const std::optional<Position>& position() const noexcept { return position_; }
+    /// The OS error code (errno) behind a CSVR_ERR_IO, else 0.
+    std::int32_t os_error() const noexcept { return os_error_; }
+
+private:
+    csvr_status status_;
+    std::optional<Position> position_;
+    std::int32_t os_error_;
+};
+
+namespace detail {
+
+/// Throws the last error if `status` is a failure; returns it (CSVR_OK or CSVR_DONE)
+/// otherwise.
+inline csvr_status check(csvr_status status) {
+    if (status < 0) {
+        throw Error::last(status);
+    }
+    return status;
+}
+
+inline std::string_view view(const std::uint8_t* data, std::size_t len) noexcept {
+    // An empty field's pointer must not be read, so it is not passed on at all.
+    return len == 0 ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), len);
+}
+
+}  // namespace detail
+
+/// Which fields have surrounding ASCII whitespace trimmed.
+enum class Trim : csvr_trim {
+    None = CSVR_TRIM_NONE,
+    Headers = CSVR_TRIM_HEADERS,
+    Fields = CSVR_TRIM_FIELDS,
+    All = CSVR_TRIM_ALL,
+};
+
+/// Reading options, defaults as in csvr_options_new. Each setter throws csvr::Error on a
+/// value that can never be valid (a non-ASCII byte, ...); a clash between options
+/// (delimiter == quote, ...) is reported when they are used, by Reader or count.
+///
+///     csvr::Options opts;
+///     opts.delimiter(';').has_header(false);
+///     auto other = csvr::Options().quote('\'').trim(csvr::Trim::All);
+class Options {
+public:
+    Options() : handle_(csvr_options_new()) {
+        if (handle_ == nullptr) {
+            throw std::bad_alloc();
+        }
+    }
+    ~Options() { csvr_options_free(handle_); }
+    Options(Options&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Options& operator=(Options&& other) noexcept {
+        if (this != &other) {
+            csvr_options_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Options(const Options&) = delete;
+    Options& operator=(const Options&) = delete;
+
+    // Each setter exists for lvalues (returns *this) and for temporaries (returns the
+    // temporary, so that `auto o = Options().delimiter(';');` moves it).
+
+    /// The field delimiter (default ',').
+    Options& delimiter(char c) & { return set(csvr_options_set_delimiter, byte(c)); }
+    Options&& delimiter(char c) && { return std::move(delimiter(c)); }
+    /// The quote character (default '"').
+    Options& quote(char c) & { return set(csvr_options_set_quote, byte(c)); }
+    Options&& quote(char c) && { return std::move(quote(c)); }
+    /// The escape character inside quoted fields; '\0' means none (the default).
+    Options& escape(char c) & { return set(csvr_options_set_escape, byte(c)); }
+    Options&& escape(char c) && { return std::move(escape(c)); }
+    /// The comment character; '\0' means none (the default).
+    Options& comment(char c) & { return set(csvr_options_set_comment, byte(c)); }
+    Options&& comment(char c) && { return std::move(comment(c)); }
+    /// The record terminator; '\0' (the default) means any of "\n", "\r\n", "\r".
+    Options& terminator(char c) & { return set(csvr_options_set_terminator, byte(c)); }
+    Options&& terminator(char c) && { return std::move(terminator(c)); }
+    /// Whether the first record is a header (default true).
+    Options& has_header(bool yes) & { return set(csvr_options_set_has_header, yes); }
+    Options&& has_header(bool yes) && { return std::move(has_header(yes)); }
+    /// Whether records may differ in field count (default true).
+    Options& flexible(bool yes) & { return set(csvr_options_set_flexible, yes); }
+    Options&& flexible(bool yes) && { return std::move(flexible(yes)); }
+    /// Whether "" inside quotes is a literal quote (default true).
+    Options& double_quote(bool yes) & { return set(csvr_options_set_double_quote, yes); }
+    Options&& double_quote(bool yes) && { return std::move(double_quote(yes)); }
+    /// Whether quotes are special at all (default true).
+    Options& quoting(bool yes) & { return set(csvr_options_set_quoting, yes); }
+    Options&& quoting(bool yes) && { return std::move(quoting(yes)); }
+    /// Which fields are trimmed (default Trim::None).
+    Options& trim(Trim t) & { return set(csvr_options_set_trim, static_cast<csvr_trim>(t)); }
+    Options&& trim(Trim t) && { return std::move(trim(t)); }
+    /// Threads for counting; 0 (the default) means all cores.
+    Options& threads(std::size_t n) & { return set(csvr_options_set_threads, n); }
+    Options&& threads(std::size_t n) && { return std::move(threads(n)); }
+    /// Text mode: records must be UTF-8, or reading throws CSVR_ERR_UTF8 (default false).
+    Options& utf8(bool yes) & { return set(csvr_options_set_utf8, yes); }
+    Options&& utf8(bool yes) && { return std::move(utf8(yes)); }
+
+    /// The C handle, for calling the C API directly; still owned by this object.
+    const csvr_options* get() const noexcept { return handle_; }
+
+private:
+    static std::uint8_t byte(char c) noexcept { return static_cast<std::uint8_t>(c); }
+
+    template <typename Setter, typename Value>
+    Options& set(Setter setter, Value value) {
+        // A moved-from Options has a NULL handle: the library reports CSVR_ERR_NULL.
+        detail::check(setter(handle_, value));
+        return *this;
+    }
+
+    csvr_options* handle_;
+};
+
+/// The current record of a Reader: a view, valid until the reader advances. Fields are
+/// fetched from the reader on access, without copying.
+class Record {
+public:
+    /// Iterates over the fields as std::string_view.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = std::string_view;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = std::string_view;
+
+        iterator() = default;
+        std::string_view operator*() const { return (*record_)[index_]; }
+        iterator& operator++() {
+            ++index_;
+            return *this;
+        }
+        iterator operator++(int) {
+            iterator old = *this;
+            ++index_;
+            return old;
+        }
+        bool operator==(const iterator& other) const noexcept { return index_ == other.index_; }
+        bool operator!=(const iterator& other) const noexcept { return index_ != other.index_; }
+
+    private:
+        friend class Record;
+        iterator(const Record* record, std::size_t index) : record_(record), index_(index) {}
+        const Record* record_ = nullptr;
+        std::size_t index_ = 0;
+    };
+
+    /// The number of fields.
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+
+    /// Field `i`; throws csvr::Error (CSVR_ERR_INVALID) if `i` is out of range.
+    std::string_view operator[](std::size_t i) const {
+        const std::uint8_t* data = nullptr;
+        std::size_t len = 0;
+        detail::check(csvr_reader_field(reader_, i, &data, &len));
+        return detail::view(data, len);
+    }
+    std::string_view at(std::size_t i) const { return (*this)[i]; }
+
+    iterator begin() const { return iterator(this, 0); }
+    iterator end() const { return iterator(this, size_); }
+
+    /// All fields at once (views, still valid only until the reader advances).
+    std::vector<std::string_view> fields() const { return std::vector<std::string_view>(begin(), end()); }
+
+    /// Where this record starts in the input.
+    Position position() const {
+        Position p;
+        detail::check(csvr_reader_position(reader_, &p.line, &p.byte, &p.record));
+        return p;
+    }
+
+private:
+    friend class Reader;
+    Record() = default;
+    explicit Record(const csvr_reader* reader) : reader_(reader) {
+        detail::check(csvr_reader_field_count(reader_, &size_));
+    }
+
+    const csvr_reader* reader_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+/// A streaming CSV reader over a file or over bytes. Move-only; the destructor frees it.
+///
+///     auto reader = csvr::Reader::open(path, csvr::Options().delimiter(';'));
+///     while (reader.next()) {
+///         std::string_view first = reader.record()[0];
+///     }
+class Reader {
+public:
+    /// Opens the file at `path` (streamed, never held whole in memory). With a header,
+    /// the header is read now. Throws csvr::Error (CSVR_ERR_IO with os_error(), ...).
+    static Reader open(const std::filesystem::path& path) { return open_with(path, nullptr); }
+    static Reader open(const std::filesystem::path& path, const Options& options) {
+        return open_with(path, options.get());
+    }
+
+    /// Reads `data` in memory; the bytes are copied, so `data` need not outlive the reader.
+    static Reader from_bytes(std::string_view data) { return from_bytes_with(data, nullptr); }
+    static Reader from_bytes(std::string_view data, const Options& options) {
+        return from_bytes_with(data, options.get());
+    }
+
+    ~Reader() { csvr_reader_free(handle_); }
+    Reader(Reader&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Reader& operator=(Reader&& other) noexcept {
+        if (this != &other) {
+            csvr_reader_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+
+    /// The header fields: empty for empty input or when has_header is off. The views are
+    /// valid as long as the reader.
+    std::vector<std::string_view> headers() const {
+        std::size_t n = 0;
+        detail::check(csvr_reader_header_count(handle_, &n));
+        std::vector<std::string_view> result;
+        result.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint8_t* data = nullptr;
+            std::size_t len = 0;
+            detail::check(csvr_reader_header(handle_, i, &data, &len));
+            result.push_back(detail::view(data, len));
+        }
+        return result;
+    }
+
+    /// Advances to the next record: true if there is one (see record()), false at the
+    /// end. Throws csvr::Error on a bad record (CSVR_ERR_PARSE, CSVR_ERR_UTF8, ...); the
+    /// reader stays usable, and the next call goes on after the bad record.
+    bool next() { return detail::check(csvr_reader_next(handle_)) == CSVR_OK; }
+
+    /// The current record; throws csvr::Error (CSVR_ERR_INVALID) if there is none (before
+    /// the first next(), after the end or after an error).
+    Record record() const { return Record(handle_); }
+
+    /// Where the current record starts.
+    Position position() const { return record().position(); }
+
+    /// Counts the records after the current one, consuming them; next() is then false.
+    std::uint64_t count() {
+        std::uint64_t n = 0;
+        detail::check(csvr_reader_count(handle_, &n));
+        return n;
+    }
+
+    /// The C handle, for calling the C API directly; still owned by this object.
+    csvr_reader* get() const noexcept { return handle_; }
+
+    /// Range-for over the records: `for (const csvr::Record& r : reader)`. Each step calls
+    /// next(), so it throws as next() does, and the previous record's views end.
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = Record;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const Record*;
+        using reference = const Record&;
+
+        const Record& operator*() const noexcept { return record_; }
+        const Record* operator->() const noexcept { return &record_; }
+        iterator& operator++() {
+            advance();
+            return *this;
+        }
+        /// Compares with end() only: an input iterator is either at a record or done.
+        bool operator==(const iterator& other) const noexcept { return reader_ == other.reader_; }
+        bool operator!=(const iterator& other) const noexcept { return reader_ != other.reader_; }
+
+    private:
+        friend class Reader;
+        iterator() = default;  // end()
+        explicit iterator(Reader* reader) : reader_(reader) { advance(); }
+        void advance() {
+            if (reader_->next()) {
+                record_ = reader_->record();
+            } else {
+                reader_ = nullptr;
+                record_ = Record();
+            }
+        }
+
+        Reader* reader_ = nullptr;
+        Record record_;
+    };
+
+    /// Starts iterating from the next record (iteration consumes the reader).
+    iterator begin() { return iterator(this); }
+    iterator end() noexcept { return iterator(); }
+
+private:
+    explicit Reader(csvr_reader* handle) noexcept : handle_(handle) {}
+
+    static Reader open_with(const std::filesystem::path& path, const csvr_options* options) {
+        csvr_reader* handle = nullptr;
+        detail::check(csvr_reader_open(path.c_str(), options, &handle));
+        return Reader(handle);
+    }
+    static Reader from_bytes_with(std::string_view data, const csvr_options* options) {
+        csvr_reader* handle = nullptr;
+        detail::check(csvr_reader_from_bytes(reinterpret_cast<const std::uint8_t*>(data.data()),
+                                             data.size(), options, &handle));
+        return Reader(handle);
+    }
+
+    csvr_reader* handle_;
+};
+
+/// The number of records in the file at `path` (the header not counted).
+inline std::uint64_t count(const std::filesystem::path& path) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_path(path.c_str(), nullptr, &n));
+    return n;
+}
+inline std::uint64_t count(const std::filesystem::path& path, const Options& options) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_path(path.c_str(), options.get(), &n));
+    return n;
+}
+
+/// The number of records in `data`.
+inline std::uint64_t count_bytes(std::string_view data) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
+                                   nullptr, &n));
+    return n;
+}
+inline std::uint64_t count_bytes(std::string_view data, const Options& options) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
+                                   options.get(), &n));
+    return n;
+}
+
+}  // namespace csvr
+
+#endif  // CSVR_HPP

@@ -1,0 +1,67 @@
+"""csvr: a streaming, exact CSV reader and counter, backed by a Rust library.
+
+>>> import csvr
+>>> csvr.count(b"city,pop\\nOslo,709000\\nBergen,291000\\n")
+2
+>>> with csvr.Reader(b"city,pop\\nOslo,709000\\n") as reader:
+...     reader.headers, list(reader)
+(['city', 'pop'], [['Oslo', '709000']])
+
+:func:`count` counts the records of a file or of bytes (fast, in parallel, exact);
+:class:`Reader` yields them one by one as ``list[str]`` (or ``list[bytes]`` with
+``raw=True``). Every failure is a :class:`csvr.Error`; see its subclasses.
+
+The native library is the one shipped inside this package; the environment variable
+``CSVR_LIBRARY`` (a path to a library file) overrides it.
+"""
+
+from __future__ import annotations
+
+from ._count import count
+from ._errors import (
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    IoError,
+    PanicError,
+    ParseError,
+    Status,
+    Utf8Error,
+)
+from ._lib import lib as _native
+from ._reader import Position, Reader
+
+#: The version of the loaded library (``csvr_version()``), e.g. ``"0.1.0"``.
+__version__: str = _native.csvr_version().decode("ascii")
+
+# Show the public classes as csvr.X (not csvr._errors.X) in reprs and tracebacks.
+for _public in (
+    Error,
+    InternalError,
+    InvalidArgumentError,
+    IoError,
+    PanicError,
+    ParseError,
+    Position,
+    Reader,
+    Status,
+    Utf8Error,
+    count,
+):
+    _public.__module__ = __name__
+del _public
+
+__all__ = [
+    "Error",
+    "InternalError",
+    "InvalidArgumentError",
+    "IoError",
+    "PanicError",
+    "ParseError",
+    "Position",
+    "Reader",
+    "Status",
+    "Utf8Error",
+    "__version__",
+    "count",
+]

@@ -1,0 +1,214 @@
+"""Building a native ``csvr_options`` from keyword arguments.
+
+This module only converts Python values to the C types and checks what C cannot express
+(a two-character string, a code point that is not a byte); whether a byte is usable and
+whether options contradict each other is the library's call.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Callable, Optional, TypedDict, Union
+
+from ._errors import InvalidArgumentError, check
+from ._lib import lib
+
+__all__ = [
+    "CountOptions",
+    "NativeOptions",
+    "OPTION_NAMES",
+    "ReaderOptions",
+    "make_options",
+]
+
+#: A one-byte option value: a one-character ``str`` or a one-byte ``bytes``.
+ByteValue = Union[str, bytes]
+
+
+class CountOptions(TypedDict, total=False):
+    """The options of :func:`csvr.count` besides its explicit keyword arguments."""
+
+    escape: Optional[ByteValue]
+    comment: Optional[ByteValue]
+    double_quote: bool
+    quoting: bool
+    flexible: bool
+    trim: str
+    terminator: Optional[ByteValue]
+
+
+class ReaderOptions(CountOptions, total=False):
+    """The options of :class:`csvr.Reader` besides its explicit keyword arguments."""
+
+    quote: ByteValue
+    threads: int
+
+
+# csvr_trim values (CSVR_TRIM_NONE ... CSVR_TRIM_ALL in include/csvr.h).
+_TRIM = {"none": 0, "headers": 1, "fields": 2, "all": 3}
+_SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
+
+
+class _UnknownOptionError(InvalidArgumentError, TypeError):
+    """An unknown option name.
+
+    A ValueError like every bad option, and a TypeError like any unexpected keyword
+    argument in Python.
+    """
+
+
+def _byte(name: str, value: object, *, none_allowed: bool) -> int:
+    if value is None and none_allowed:
+        return 0  # the C API's "none"
+    if isinstance(value, str):
+        if len(value) != 1:
+            raise InvalidArgumentError(f"{name} must be a single character, got {value!r}")
+        code = ord(value)
+        if code > 0x7F:
+            raise InvalidArgumentError(f"{name} must be an ASCII character, got {value!r}")
+    elif isinstance(value, (bytes, bytearray)):
+        if len(value) != 1:
+            raise InvalidArgumentError(f"{name} must be a single byte, got {value!r}")
+        code = value[0]  # a non-ASCII byte is rejected by the library's setter
+    else:
+        expected = "a one-character str or None" if none_allowed else "a one-character str"
+        raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
+    if code == 0 and none_allowed:
+        # 0 means "none" in the C API, so a NUL byte cannot be asked for.
+        raise InvalidArgumentError(f"{name} cannot be NUL; use None for no {name}")
+    return code
+
+
+def _required_byte(name: str, value: object) -> int:
+    return _byte(name, value, none_allowed=False)
+
+
+def _optional_byte(name: str, value: object) -> int:
+    return _byte(name, value, none_allowed=True)
+
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    return value
+
+
+def _trim(name: str, value: object) -> int:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    try:
+        return _TRIM[value]
+    except KeyError:
+        choices = ", ".join(repr(k) for k in _TRIM)
+        raise InvalidArgumentError(f"{name} must be one of {choices}, got {value!r}") from None
+
+
+def _threads(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < 0:
+        raise InvalidArgumentError(f"{name} must be 0 (all cores) or more, got {value}")
+    if value > _SIZE_MAX:
+        # ctypes would silently truncate it to size_t; the library sets the real limit.
+        raise InvalidArgumentError(f"{name} is too large: {value}")
+    return value
+
+
+_Setter = Callable[[Any, Any], int]
+_Converter = Callable[[str, object], Any]
+
+# option name: (C setter, Python value -> C value)
+_OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
+    "delimiter": (lib.csvr_options_set_delimiter, _required_byte),
+    "quote": (lib.csvr_options_set_quote, _required_byte),
+    "escape": (lib.csvr_options_set_escape, _optional_byte),
+    "comment": (lib.csvr_options_set_comment, _optional_byte),
+    "double_quote": (lib.csvr_options_set_double_quote, _bool),
+    "quoting": (lib.csvr_options_set_quoting, _bool),
+    "has_header": (lib.csvr_options_set_has_header, _bool),
+    "flexible": (lib.csvr_options_set_flexible, _bool),
+    "trim": (lib.csvr_options_set_trim, _trim),
+    "terminator": (lib.csvr_options_set_terminator, _optional_byte),
+    "threads": (lib.csvr_options_set_threads, _threads),
+}
+
+#: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.
+OPTION_NAMES: frozenset[str] = frozenset(_OPTIONS)
+
+
+class NativeOptions:
+    """An owned native ``csvr_options``; a context manager that frees it on exit.
+
+    The library copies options into each reader or count, so they are needed only for
+    the duration of the call that uses them.
+    """
+
+    __slots__ = ("_ptr",)
+
+    def __init__(self, ptr: Any) -> None:
+        self._ptr: Any = ptr
+
+    @property
+    def ptr(self) -> Any:
+        """The ``csvr_options *`` to pass to the library."""
+        return self._ptr
+
+    def free(self) -> None:
+        """Free the native options (idempotent)."""
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            lib.csvr_options_free(ptr)
+
+    def __enter__(self) -> NativeOptions:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.free()
+
+    def __del__(self, _free: Callable[[Any], None] = lib.csvr_options_free) -> None:
+        ptr = getattr(self, "_ptr", None)
+        if ptr:
+            _free(ptr)
+
+
+def make_options(
+    options: Mapping[str, object], *, utf8: bool = False, caller: str = "csvr"
+) -> NativeOptions:
+    """Build native options from keyword arguments named as in :data:`OPTION_NAMES`.
+
+    ``utf8`` turns on the library's text mode (UTF-8 validation of every record).
+    ``caller`` names the function in the message for an unknown option.
+    Raises :class:`TypeError` for a value of the wrong type and
+    :class:`csvr.InvalidArgumentError` (a :class:`ValueError`) for a bad value.
+    """
+    for name in options:
+        if name not in _OPTIONS:
+            known = ", ".join(sorted(_OPTIONS))
+            raise _UnknownOptionError(
+                f"{caller}() got an unknown option {name!r} (known options: {known})"
+            )
+    # Convert (and so check) every value before allocating anything.
+    converted = []
+    for name, value in options.items():
+        setter, convert = _OPTIONS[name]
+        converted.append((setter, convert(name, value)))
+    ptr = lib.csvr_options_new()
+    if not ptr:
+        raise MemoryError("csvr_options_new failed")
+    native = NativeOptions(ptr)
+    try:
+        for setter, value in converted:
+            check(setter(ptr, value))
+        if utf8:
+            check(lib.csvr_options_set_utf8(ptr, True))
+    except BaseException:
+        native.free()
+        raise
+    return native

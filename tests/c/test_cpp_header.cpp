@@ -1,0 +1,245 @@
+// test_cpp_header.cpp: csvr.h compiles as C++17 on its own (first include, strict
+// warnings), and the C++ wrapper bindings/cpp/csvr.hpp works. Ends with the line
+// "N passed, M failed"; exits non-zero if M > 0.
+
+#include <csvr.h>  // first and alone: the C header must stand on its own in C++
+
+#include "csvr.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#ifndef CSVR_ROOT_DIR
+#error "compile with -DCSVR_ROOT_DIR='\"/path/to/checkout\"' (the Makefile does)"
+#endif
+
+namespace {
+
+int g_passed = 0;
+int g_failed = 0;
+
+bool check_at(bool ok, const char* what, int line) {
+    if (ok) {
+        ++g_passed;
+    } else {
+        ++g_failed;
+        std::fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, line, what);
+    }
+    return ok;
+}
+#define CHECK(cond) check_at((cond), #cond, __LINE__)
+
+// Runs `body`, which must throw csvr::Error with `status`; returns the error (or a
+// placeholder) so its details can be checked.
+template <typename Body>
+csvr::Error expect_error(csvr_status status, Body body, int line) {
+    try {
+        body();
+    } catch (const csvr::Error& e) {
+        if (!check_at(e.status() == status, "the expected status", line)) {
+            std::fprintf(stderr, "  got %s: %s\n", e.status_name(), e.what());
+        }
+        return e;
+    } catch (const std::exception& e) {
+        check_at(false, "a csvr::Error, not another exception", line);
+        std::fprintf(stderr, "  got: %s\n", e.what());
+        return csvr::Error(CSVR_ERR_PANIC, "wrong exception");
+    }
+    check_at(false, "an exception", line);
+    return csvr::Error(CSVR_ERR_PANIC, "no exception");
+}
+#define EXPECT_ERROR(status, ...) expect_error((status), [&] { __VA_ARGS__; }, __LINE__)
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// The C API, called directly from C++: the header's types and enums work as C++.
+void test_c_header_from_cpp() {
+    CHECK(std::strcmp(csvr_version(), "0.1.0") == 0);
+    static_assert(CSVR_OK == 0 && CSVR_DONE == 1 && CSVR_ERR_NULL == -1 && CSVR_ERR_PANIC == -6,
+                  "status values as documented");
+    static_assert(CSVR_TRIM_NONE == 0 && CSVR_TRIM_ALL == 3, "trim values as documented");
+    static_assert(std::is_same<csvr_trim, int>::value, "csvr_trim is an int");
+
+    csvr_options* o = csvr_options_new();
+    CHECK(o != nullptr);
+    CHECK(csvr_options_set_has_header(o, false) == CSVR_OK);
+    const char data[] = "x,y\n";
+    std::uint64_t n = 0;
+    CHECK(csvr_count_bytes(reinterpret_cast<const std::uint8_t*>(data), sizeof data - 1, o, &n) == CSVR_OK);
+    CHECK(n == 1);
+    csvr_options_free(o);
+    CHECK(csvr_count_bytes(nullptr, 3, nullptr, &n) == CSVR_ERR_NULL);
+    CHECK(csvr_last_error_message() != nullptr);
+}
+
+void test_version() {
+    CHECK(csvr::version() == "0.1.0");
+    CHECK(std::string(csvr::status_name(CSVR_ERR_UTF8)) == "CSVR_ERR_UTF8");
+}
+
+void test_reader_from_bytes() {
+    std::string data = "name,note\n\"Smith, J\",\"say \"\"hi\"\"\"\nx,\"a\nb\"\nnul,a";
+    data.push_back('\0');
+    data += "b\n,\n";
+    csvr::Reader reader = csvr::Reader::from_bytes(data);
+    data.assign(data.size(), 'Z');  // the reader copied the bytes
+
+    const std::vector<std::string_view> headers = reader.headers();
+    CHECK((headers == std::vector<std::string_view>{"name", "note"}));
+
+    CHECK(reader.next());
+    csvr::Record record = reader.record();
+    CHECK(record.size() == 2);
+    CHECK(record[0] == "Smith, J");
+    CHECK(record[1] == "say \"hi\"");
+    CHECK(record.position().line == 2 && record.position().byte == 10 && record.position().record == 1);
+    EXPECT_ERROR(CSVR_ERR_INVALID, (void)record[2]);
+
+    CHECK(reader.next());
+    CHECK((reader.record().fields() == std::vector<std::string_view>{"x", "a\nb"}));
+    CHECK(reader.next());
+    CHECK(reader.record()[1] == std::string_view("a\0b", 3));
+    CHECK(reader.next());
+    CHECK(reader.record()[0].empty() && reader.record()[1].empty());
+    CHECK(!reader.next());
+    CHECK(!reader.next());
+    EXPECT_ERROR(CSVR_ERR_INVALID, reader.record());
+    // The header views outlive the records.
+    CHECK(headers[0] == "name");
+}
+
+void test_range_for() {
+    csvr::Reader reader = csvr::Reader::from_bytes("a,b\n1,2\n\n3,4\n5\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const csvr::Record& record : reader) {
+        std::vector<std::string> row;
+        for (std::string_view field : record) {
+            row.emplace_back(field);
+        }
+        rows.push_back(row);
+    }
+    CHECK((rows == std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4"}, {"5"}}));
+    CHECK(!reader.next());
+
+    // Iteration may stop early; count() then consumes the rest.
+    csvr::Reader partial = csvr::Reader::from_bytes("h\n1\n2\n3\n4\n");
+    int seen = 0;
+    for (const csvr::Record& record : partial) {
+        CHECK(record[0] == std::to_string(seen + 1));
+        if (++seen == 2) {
+            break;
+        }
+    }
+    CHECK(partial.count() == 2);
+    CHECK(!partial.next());
+    CHECK(partial.count() == 0);
+}
+
+void test_options() {
+    csvr::Options opts;
+    opts.delimiter(';').trim(csvr::Trim::All).comment('#');
+    csvr::Reader reader = csvr::Reader::from_bytes(" a ; b \n#skip\n 1 ; 2,3 \n", opts);
+    CHECK((reader.headers() == std::vector<std::string_view>{"a", "b"}));
+    CHECK(reader.next());
+    CHECK((reader.record().fields() == std::vector<std::string_view>{"1", "2,3"}));
+    CHECK(!reader.next());
+
+    // A temporary, moved into a variable.
+    csvr::Options strict = csvr::Options().flexible(false).threads(2);
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_PARSE, csvr::count_bytes("a,b\n1,2\n3\n", strict));
+    CHECK(contains(e.what(), "record"));
+    CHECK(e.position().has_value());
+    if (e.position()) {
+        CHECK(e.position()->line == 3 && e.position()->byte == 8 && e.position()->record == 2);
+    }
+    CHECK(csvr::count_bytes("a,b\n1,2\n3,4\n", strict) == 2);
+    CHECK(csvr::count_bytes("a,b\n1,2\n3,4\n", csvr::Options().has_header(false)) == 3);
+
+    // Setters throw on bytes that can never be valid; a clash is found at use.
+    EXPECT_ERROR(CSVR_ERR_INVALID, opts.delimiter('\xff'));
+    EXPECT_ERROR(CSVR_ERR_INVALID, opts.threads(100000));
+    EXPECT_ERROR(CSVR_ERR_INVALID, opts.trim(static_cast<csvr::Trim>(42)));
+    csvr::Options clash;
+    clash.quote(',');
+    csvr::Error c = EXPECT_ERROR(CSVR_ERR_INVALID, csvr::Reader::from_bytes("a\n", clash));
+    CHECK(contains(c.what(), "quote"));
+    CHECK(!c.position().has_value());
+
+    // A moved-from Options has no handle: using it is an error, not a crash.
+    csvr::Options moved = std::move(opts);
+    CHECK(moved.get() != nullptr && opts.get() == nullptr);
+    EXPECT_ERROR(CSVR_ERR_NULL, opts.quote('\''));
+}
+
+void test_utf8() {
+    csvr::Options text = csvr::Options().utf8(true);
+    csvr::Reader reader = csvr::Reader::from_bytes("h\nok\nbad\xff\nlast\n", text);
+    CHECK(reader.next() && reader.record()[0] == "ok");
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_UTF8, reader.next());
+    CHECK(e.position().has_value() && e.position()->line == 3);
+    CHECK(reader.next() && reader.record()[0] == "last");  // goes on after the bad record
+    CHECK(!reader.next());
+}
+
+void test_files() {
+    const std::string sample = CSVR_ROOT_DIR "/examples/data/sample.csv";
+    std::uint64_t want = 0;
+    if (std::FILE* f = std::fopen(CSVR_ROOT_DIR "/examples/data/sample.count", "r")) {
+        unsigned long long n = 0;
+        if (std::fscanf(f, "%llu", &n) == 1) {
+            want = n;
+        }
+        std::fclose(f);
+    }
+    CHECK(want == 4000);
+    CHECK(csvr::count(sample) == want);
+    CHECK(csvr::count(sample, csvr::Options().threads(3)) == want);
+
+    csvr::Reader reader = csvr::Reader::open(sample);
+    CHECK(reader.headers().size() == 7);
+    std::uint64_t records = 0;
+    bool all_seven = true;
+    for (const csvr::Record& record : reader) {
+        all_seven = all_seven && record.size() == 7;
+        ++records;
+    }
+    CHECK(records == want);
+    CHECK(all_seven);
+
+    // Move construction and assignment hand the reader over; the moved-from one is empty.
+    csvr::Reader a = csvr::Reader::open(sample);
+    csvr::Reader b = std::move(a);
+    CHECK(a.get() == nullptr && b.get() != nullptr);
+    EXPECT_ERROR(CSVR_ERR_NULL, a.next());
+    a = std::move(b);
+    CHECK(a.next());
+    CHECK(a.record()[0] == "1");
+    CHECK(a.count() == want - 1);
+
+    csvr::Error missing = EXPECT_ERROR(CSVR_ERR_IO, csvr::Reader::open("/nonexistent/csvr/x.csv"));
+    CHECK(missing.os_error() == ENOENT);
+    CHECK(contains(missing.what(), "/nonexistent/csvr/x.csv"));
+    EXPECT_ERROR(CSVR_ERR_IO, csvr::count("/nonexistent/csvr/x.csv"));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::count(""));
+}
+
+}  // namespace
+
+int main() {
+    test_c_header_from_cpp();
+    test_version();
+    test_reader_from_bytes();
+    test_range_for();
+    test_options();
+    test_utf8();
+    test_files();
+    std::printf("%d passed, %d failed\n", g_passed, g_failed);
+    return g_failed > 0 ? 1 : 0;
+}
