@@ -11,7 +11,11 @@ LIBDIR  := $(CURDIR)/target/release
 
 export CSVR_LIBDIR := $(LIBDIR)
 
-.PHONY: run test lib header python examples test-rust test-c test-python lint clean
+BENCH_VENV := bench/.venv
+SIZE ?= 1024
+
+.PHONY: run test lib header python examples test-rust test-c test-python test-bench lint \
+        bench bench-tools clean
 
 ## run: build everything and count the bundled sample through Python and the C example
 run: python examples
@@ -20,8 +24,8 @@ run: python examples
 	@echo "== C: bindings/c/csvr-count $(SAMPLE)"
 	@./bindings/c/csvr-count $(SAMPLE)
 
-## test: every test suite (Rust, C and C++ with valgrind, Python)
-test: test-rust test-c test-python
+## test: every test suite (Rust, C and C++ with valgrind, Python, a benchmark smoke run)
+test: test-rust test-c test-python test-bench
 
 ## lib: the shared and static library in target/release
 lib:
@@ -55,9 +59,23 @@ test-c: lib
 test-python: python
 	$(VPY) -m pytest -q tests/python
 
+bench-tools: lib
+	$(CARGO) build --release -p csvr-bench
+
+## test-bench: the benchmark at 4 MiB, one run: proves it runs, measures nothing
+test-bench: bench-tools examples python
+	$(VPY) bench/run.py --small
+
+## bench: the side-by-side benchmark (SIZE=1024 MiB corpora in bench/out; takes a while)
+bench: bench-tools examples
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+	$(BENCH_VENV)/bin/python bench/run.py --size $(SIZE)
+
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: csvr against the tools a user would pick instead, in one run.
+
+Run it with `make bench` (1 GiB corpora; `make bench SIZE=100` for 100 MiB) or
+`make bench-small` (the smoke run the tests use). It generates the corpora (bench/gen-corpus),
+warms the page cache, and measures every tool on every corpus in a subprocess of its own,
+so that each peak RSS is that tool's alone (os.wait4). Each figure is the median of
+--runs runs (the slow naive Python count runs once). It prints one table per corpus: time,
+MB/s, csvr's speed as a multiple of each tool's, peak RSS, and whether each tool's count
+equals csvr's.
+
+Tools that are not installed are reported as such and skipped; polars, pyarrow and duckdb
+live only in the benchmark's own virtualenv (bench/requirements.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = ROOT / "target" / "release"
+CORPORA = ("numeric", "quoted", "wide", "crlf")
+
+# Each Python snippet gets the path as sys.argv[1] and prints "COUNT SECONDS", timing only
+# the work (not the interpreter's start or the imports).
+PY_TIMER = """
+import sys, time
+p = sys.argv[1]
+{setup}
+t = time.perf_counter()
+n = {expr}
+print(n, time.perf_counter() - t)
+"""
+
+PY_TOOLS = {
+    "csvr.count (all cores)": ("import csvr", "csvr.count(p)"),
+    "csvr.count (1 thread)": ("import csvr", "csvr.count(p, threads=1)"),
+    "python csv: sum(1 for _ in reader)": (
+        "import csv",
+        "sum(1 for _ in csv.reader(open(p, newline='', encoding='utf-8'))) - 1",
+    ),
+    "python csv: len(list(reader))": (
+        "import csv",
+        "len(list(csv.reader(open(p, newline='', encoding='utf-8')))) - 1",
+    ),
+    "polars scan_csv().select(pl.len())": (
+        "import polars as pl",
+        "pl.scan_csv(p).select(pl.len()).collect().item()",
+    ),
+    "pyarrow.csv.read_csv().num_rows": (
+        "import pyarrow.csv as pc",
+        "pc.read_csv(p).num_rows",
+    ),
+    "duckdb count(*) from read_csv": (
+        "import duckdb",
+        "duckdb.sql(f\"SELECT count(*) FROM read_csv('{p}')\").fetchone()[0]",
+    ),
+}
+
+# Row iteration: prints "ROWS SECONDS".
+PY_ROWS = {
+    "csvr.Reader rows (list[str])": ("import csvr", "sum(1 for _ in csvr.Reader(p))"),
+    "csvr.Reader rows (raw bytes)": ("import csvr", "sum(1 for _ in csvr.Reader(p, raw=True))"),
+    "python csv.reader rows": (
+        "import csv",
+        "sum(1 for _ in csv.reader(open(p, newline='', encoding='utf-8'))) - 1",
+    ),
+}
+
+SLOW = {"python csv: len(list(reader))", "python csv: sum(1 for _ in reader)", "python csv.reader rows"}
+
+
+@dataclass
+class Result:
+    tool: str
+    seconds: list[float] = field(default_factory=list)
+    count: int | None = None
+    rss_mib: float = 0.0
+    error: str | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds) if self.seconds else float("nan")
+
+
+def peak_rss(cmd: list[str]) -> tuple[str, float]:
+    """Runs cmd once and returns (stdout, its peak RSS in MiB) via wait4."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"exit {proc.returncode}")
+    return out.decode(), usage.ru_maxrss / 1024.0
+
+
+def measure(tool: str, cmd: list[str], runs: int, internal: bool = True) -> Result:
+    res = Result(tool)
+    try:
+        for i in range(runs):
+            out, rss = peak_rss(cmd)
+            words = out.split()
+            res.count = int(words[0])
+            res.seconds.append(float(words[1]) if internal else float("nan"))
+            res.rss_mib = max(res.rss_mib, rss)
+    except Exception as e:  # a missing tool or a crash is a row, not the end of the run
+        res.error = str(e)[:60]
+    return res
+
+
+def measure_wall(tool: str, cmd: list[str], runs: int, stdin_path: Path | None = None) -> Result:
+    """For external commands that print only a count: wall time of the whole process."""
+    res = Result(tool)
+    try:
+        for _ in range(runs):
+            t = time.perf_counter()
+            stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+            proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            out = proc.stdout.read() if proc.stdout else b""
+            _, status, usage = os.wait4(proc.pid, 0)
+            res.seconds.append(time.perf_counter() - t)
+            if stdin_path:
+                stdin.close()
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise RuntimeError(f"exit {os.waitstatus_to_exitcode(status)}")
+            text = out.decode().split()
+            res.count = int(text[-1]) if text and text[-1].isdigit() else None
+            res.rss_mib = max(res.rss_mib, usage.ru_maxrss / 1024.0)
+    except Exception as e:
+        res.error = str(e)[:60]
+    return res
+
+
+def fmt_rss(r: Result) -> str:
+    return f"{r.rss_mib:8.1f}" if r.rss_mib else "       -"
+
+
+def table(corpus: str, size: int, reference: Result, results: list[Result], rows: list[Result]) -> str:
+    lines = [f"\n## {corpus}.csv  ({size / 2**20:.0f} MiB, csvr count {reference.count})", ""]
+    lines.append(f"| {'tool':40} | {'seconds':>8} | {'MB/s':>8} | {'csvr is':>8} | {'RSS MiB':>8} | count ok |")
+    lines.append(f"|{'-' * 42}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 10}|----------|")
+    for r in results:
+        if r.error:
+            lines.append(f"| {r.tool:40} | {'-':>8} | {'-':>8} | {'-':>8} | {'-':>8} | {r.error} |")
+            continue
+        mbs = size / 1e6 / r.median
+        ratio = r.median / reference.median
+        ok = "n/a" if r.count is None else ("yes" if r.count == reference.count else f"no ({r.count})")
+        lines.append(
+            f"| {r.tool:40} | {r.median:8.3f} | {mbs:8.0f} | {ratio:7.2f}x | {fmt_rss(r)} | {ok} |"
+        )
+    if rows:
+        base = next((r for r in rows if r.tool == "python csv.reader rows" and not r.error), None)
+        lines += ["", f"| {'row iteration':40} | {'seconds':>8} | {'rows/s':>10} | {'vs csv':>7} | {'RSS MiB':>8} |"]
+        lines.append(f"|{'-' * 42}|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 10}|")
+        for r in rows:
+            if r.error:
+                lines.append(f"| {r.tool:40} | {r.error} |")
+                continue
+            rps = (r.count or 0) / r.median
+            rel = f"{base.median / r.median:6.2f}x" if base else "     -"
+            lines.append(f"| {r.tool:40} | {r.median:8.3f} | {rps:10.0f} | {rel} | {fmt_rss(r)} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=1024, help="corpus size in MiB (default 1024)")
+    ap.add_argument("--dir", type=Path, default=ROOT / "bench" / "out", help="where corpora go")
+    ap.add_argument("--runs", type=int, default=3, help="runs per fast tool (median)")
+    ap.add_argument("--corpus", action="append", choices=CORPORA, help="only these corpora")
+    ap.add_argument("--no-naive", action="store_true", help="skip len(list(csv.reader)) (slow, ~10x RSS)")
+    ap.add_argument("--no-rows", action="store_true", help="skip the row-iteration comparison")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--small", action="store_true", help="smoke run: 4 MiB corpora, one run each")
+    args = ap.parse_args()
+    if args.small:
+        args.size, args.runs, args.no_naive = 4, 1, True
+        args.dir = args.dir / "small"
+
+    corpora = args.corpus or list(CORPORA)
+    gen = RELEASE / "gen-corpus"
+    tools = RELEASE / "count-tools"
+    c_example = ROOT / "bindings" / "c" / "csvr-count"
+    for needed in (gen, tools, c_example):
+        if not needed.exists():
+            print(f"missing {needed}: run `make bench` (it builds everything first)", file=sys.stderr)
+            return 2
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    missing = [k for k in corpora if not (args.dir / f"{k}.csv").exists()
+               or (args.dir / f"{k}.csv").stat().st_size < (args.size << 20) - (1 << 16)
+               or (args.dir / f"{k}.csv").stat().st_size > (args.size << 20)]
+    if missing:
+        subprocess.run([str(gen), str(args.dir), str(args.size), *missing], check=True)
+
+    py = sys.executable
+    report: dict[str, list[dict]] = {}
+    print(f"# csvr benchmark: {os.cpu_count()} cores, {args.size} MiB corpora, median of {args.runs} runs, warm cache")
+    for corpus in corpora:
+        path = args.dir / f"{corpus}.csv"
+        size = path.stat().st_size
+        for _ in range(2):  # warm the page cache
+            with open(path, "rb") as f:
+                while f.read(1 << 24):
+                    pass
+        results: list[Result] = []
+        py_cmd = lambda setup, expr: [py, "-c", PY_TIMER.format(setup=setup, expr=expr), str(path)]
+        ref = measure("csvr.count (all cores)", py_cmd(*PY_TOOLS["csvr.count (all cores)"]), args.runs)
+        results.append(ref)
+        results.append(measure("csvr.count (1 thread)", py_cmd(*PY_TOOLS["csvr.count (1 thread)"]), args.runs))
+        results.append(measure("csvr Rust count_path (all cores)", [str(tools), "csvr", str(path), "0"], args.runs))
+        results.append(measure("csvr Rust count_path (1 thread)", [str(tools), "csvr", str(path), "1"], args.runs))
+        results.append(measure_wall("csvr C example (process, all cores)", [str(c_example), str(path)], args.runs))
+        results.append(measure("rust csv crate read_byte_record loop", [str(tools), "csv-crate", str(path)], args.runs))
+        for name in ("python csv: sum(1 for _ in reader)", "python csv: len(list(reader))"):
+            if name.startswith("python csv: len") and args.no_naive:
+                continue
+            results.append(measure(name, py_cmd(*PY_TOOLS[name]), 1 if name in SLOW else args.runs))
+        for name in ("polars scan_csv().select(pl.len())", "pyarrow.csv.read_csv().num_rows", "duckdb count(*) from read_csv"):
+            results.append(measure(name, py_cmd(*PY_TOOLS[name]), args.runs))
+        results.append(measure("ceiling: memchr newlines, 1 core", [str(tools), "memchr", str(path)], args.runs))
+        results.append(measure("ceiling: memchr newlines, all cores", [str(tools), "memchr-mt", str(path)], args.runs))
+        if shutil.which("wc"):
+            results.append(measure_wall("ceiling: wc -l", ["wc", "-l"], args.runs, stdin_path=path))
+        results.append(measure_wall("ceiling: cat > /dev/null", ["sh", "-c", f"cat '{path}' > /dev/null; echo 0"], args.runs))
+        for r in results:  # newline counts are not record counts: say so, not "no"
+            if r.tool.startswith("ceiling"):
+                r.count = None
+        rows: list[Result] = []
+        if not args.no_rows:
+            for name, (setup, expr) in PY_ROWS.items():
+                rows.append(measure(name, py_cmd(setup, expr), 1 if name in SLOW else args.runs))
+        print(table(corpus, size, ref, results, rows), flush=True)
+        report[corpus] = [r.__dict__ | {"median": r.median} for r in results + rows]
+    print(textwrap.dedent("""
+        Notes: "csvr is" = the tool's time / csvr.count's (all cores): above 1 means csvr is
+        faster. RSS is each process's peak (a Python process starts near 10 MiB). Newline
+        counts (memchr, wc) are ceilings, not record counts. polars counts blank lines as
+        rows, so it disagrees on `crlf`; pyarrow and duckdb may sniff types or dialects."""))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
