@@ -25,7 +25,7 @@ run: python examples
 	@./bindings/c/csvr-count $(SAMPLE)
 
 ## test: every test suite (Rust, C and C++ with valgrind, Python, a benchmark smoke run)
-test: test-rust test-c test-python test-bench
+test: test-rust test-c test-bench test-python
 
 ## lib: the shared and static library in target/release
 lib:

@@ -93,25 +93,36 @@ class Result:
         return statistics.median(self.seconds) if self.seconds else float("nan")
 
 
-def peak_rss(cmd: list[str]) -> tuple[str, float]:
-    """Runs cmd once and returns (stdout, its peak RSS in MiB) via wait4."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = proc.stdout.read() if proc.stdout else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+TOOLS = RELEASE / "count-tools"
+
+
+def run_with_rss(cmd: list[str], stdin_path: Path | None = None) -> tuple[str, float, float]:
+    """Runs cmd under `count-tools rss`; returns (stdout, wall seconds, peak RSS MiB)."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    try:
+        t = time.perf_counter()
+        proc = subprocess.run([str(TOOLS), "rss", *cmd], stdin=stdin, capture_output=True)
+        wall = time.perf_counter() - t
+    finally:
+        if stdin_path:
+            stdin.close()
+    err = proc.stderr.decode(errors="replace")
+    rss = next((float(line.split()[1]) / 1024 for line in err.splitlines() if line.startswith("maxrss_kib ")), 0.0)
     if proc.returncode != 0:
-        raise RuntimeError(f"exit {proc.returncode}")
-    return out.decode(), usage.ru_maxrss / 1024.0
+        last = [line for line in err.splitlines() if not line.startswith("maxrss_kib ")]
+        raise RuntimeError(last[-1][:60] if last else f"exit {proc.returncode}")
+    return proc.stdout.decode(), wall, rss
 
 
-def measure(tool: str, cmd: list[str], runs: int, internal: bool = True) -> Result:
+def measure(tool: str, cmd: list[str], runs: int) -> Result:
+    """For commands that print "COUNT SECONDS", timing only their work."""
     res = Result(tool)
     try:
-        for i in range(runs):
-            out, rss = peak_rss(cmd)
+        for _ in range(runs):
+            out, _, rss = run_with_rss(cmd)
             words = out.split()
             res.count = int(words[0])
-            res.seconds.append(float(words[1]) if internal else float("nan"))
+            res.seconds.append(float(words[1]))
             res.rss_mib = max(res.rss_mib, rss)
     except Exception as e:  # a missing tool or a crash is a row, not the end of the run
         res.error = str(e)[:60]
@@ -119,23 +130,15 @@ def measure(tool: str, cmd: list[str], runs: int, internal: bool = True) -> Resu
 
 
 def measure_wall(tool: str, cmd: list[str], runs: int, stdin_path: Path | None = None) -> Result:
-    """For external commands that print only a count: wall time of the whole process."""
+    """For commands that print only a count (last word): wall time of the whole process."""
     res = Result(tool)
     try:
         for _ in range(runs):
-            t = time.perf_counter()
-            stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
-            proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            out = proc.stdout.read() if proc.stdout else b""
-            _, status, usage = os.wait4(proc.pid, 0)
-            res.seconds.append(time.perf_counter() - t)
-            if stdin_path:
-                stdin.close()
-            if os.waitstatus_to_exitcode(status) != 0:
-                raise RuntimeError(f"exit {os.waitstatus_to_exitcode(status)}")
-            text = out.decode().split()
-            res.count = int(text[-1]) if text and text[-1].isdigit() else None
-            res.rss_mib = max(res.rss_mib, usage.ru_maxrss / 1024.0)
+            out, wall, rss = run_with_rss(cmd, stdin_path)
+            res.seconds.append(wall)
+            words = out.split()
+            res.count = int(words[-1]) if words and words[-1].isdigit() else None
+            res.rss_mib = max(res.rss_mib, rss)
     except Exception as e:
         res.error = str(e)[:60]
     return res

@@ -478,3 +478,81 @@ pub unsafe extern "C" fn csvr_reader_free(r: *mut csvr_reader) {
         }));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::{csvr_last_error_message, csvr_status::*};
+    use std::ffi::CStr;
+
+    fn open(data: &[u8]) -> *mut csvr_reader {
+        let mut r = std::ptr::null_mut();
+        // SAFETY: data is a live slice, NULL options are the defaults, r is writable.
+        let status =
+            unsafe { csvr_reader_from_bytes(data.as_ptr(), data.len(), std::ptr::null(), &mut r) };
+        assert_eq!(status, CSVR_OK);
+        r
+    }
+
+    fn last_message() -> String {
+        // SAFETY: a non-NULL message is a NUL-terminated string valid until the next call.
+        unsafe { CStr::from_ptr(csvr_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// The boundary every reader function goes through: a panic inside becomes
+    /// CSVR_ERR_PANIC with a message, poisons that reader only, and the process and the
+    /// other readers go on.
+    #[test]
+    fn a_panic_is_caught_reported_and_poisons_only_its_reader() {
+        let (victim, bystander) = (open(b"h\n1\n2\n"), open(b"h\nx\ny\n"));
+        // SAFETY: `victim` is a live reader used by this thread only.
+        let status = unsafe {
+            with_reader_mut(
+                "csvr_reader_next",
+                victim,
+                |_, _| -> Result<csvr_status, Failure> { panic!("injected failure") },
+            )
+        };
+        assert_eq!(status, CSVR_ERR_PANIC);
+        let message = last_message();
+        assert!(
+            message.contains("csvr_reader_next") && message.contains("injected failure"),
+            "{message}"
+        );
+
+        // SAFETY: both readers are live and used by this thread only; freed once.
+        unsafe {
+            assert_eq!(csvr_reader_next(victim), CSVR_ERR_PANIC);
+            assert!(last_message().contains("unusable"));
+            let mut n = 0u64;
+            assert_eq!(csvr_reader_count(victim, &mut n), CSVR_ERR_PANIC);
+            let mut fields = 0usize;
+            assert_eq!(csvr_reader_field_count(victim, &mut fields), CSVR_ERR_PANIC);
+
+            assert_eq!(csvr_reader_next(bystander), CSVR_OK);
+            assert_eq!(csvr_reader_count(bystander, &mut n), CSVR_OK);
+            assert_eq!(n, 1);
+            csvr_reader_free(victim);
+            csvr_reader_free(bystander);
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_const_call_poisons_too() {
+        let r = open(b"h\n1\n");
+        // SAFETY: `r` is a live reader used by this thread only; freed once.
+        unsafe {
+            let status = with_reader(
+                "csvr_reader_field_count",
+                r,
+                |_| -> Result<csvr_status, Failure> { panic!("{}", String::from("owned message")) },
+            );
+            assert_eq!(status, CSVR_ERR_PANIC);
+            assert!(last_message().contains("owned message"));
+            assert_eq!(csvr_reader_next(r), CSVR_ERR_PANIC);
+            csvr_reader_free(r);
+        }
+    }
+}

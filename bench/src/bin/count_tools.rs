@@ -6,6 +6,11 @@
 //!   csv-crate a `csv::Reader::read_byte_record` loop (flexible, header excluded)
 //!   memchr    a one-core memchr newline count over read() (the ceiling; not exact CSV)
 //!   memchr-mt the newline count on all cores over positioned reads
+//!
+//! And: count-tools rss PROGRAM ARGS... runs PROGRAM, passes its output through and then
+//! prints `maxrss_kib N` (its peak RSS) on stderr. Measuring from this small process
+//! matters: Linux counts a child's peak RSS from before its exec, so a child of a large
+//! parent (say a Python benchmark runner) would report the parent's size.
 
 use std::fs::File;
 use std::io::Read;
@@ -54,8 +59,30 @@ fn memchr_lines_mt(path: &str) -> u64 {
     })
 }
 
+/// Runs a command and reports its peak RSS (see the module docs).
+fn rss(cmd: &[String]) -> ! {
+    let status = std::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .status()
+        .unwrap_or_else(|e| {
+            eprintln!("cannot run {}: {e}", cmd[0]);
+            std::process::exit(127)
+        });
+    // SAFETY: getrusage writes one rusage struct into the zeroed local.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    eprintln!("maxrss_kib {}", usage.ru_maxrss);
+    std::process::exit(status.code().unwrap_or(1))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("rss") && args.len() > 1 {
+        rss(&args[1..]);
+    }
     let (tool, path) = match (args.first(), args.get(1)) {
         (Some(t), Some(p)) => (t.as_str(), p.as_str()),
         _ => {
