@@ -13,9 +13,11 @@ export CSVR_LIBDIR := $(LIBDIR)
 
 BENCH_VENV := bench/.venv
 SIZE ?= 1024
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := differential c_api
 
 .PHONY: run test lib header python examples test-rust test-c test-python test-bench lint \
-        bench bench-tools clean
+        bench bench-tools test-fuzz fuzz-tools clean
 
 ## run: build everything and count the bundled sample through Python and the C example
 run: python examples
@@ -24,8 +26,9 @@ run: python examples
 	@echo "== C: bindings/c/csvr-count $(SAMPLE)"
 	@./bindings/c/csvr-count $(SAMPLE)
 
-## test: every test suite (Rust, C and C++ with valgrind, Python, a benchmark smoke run)
-test: test-rust test-c test-bench test-python
+## test: every test suite (Rust, C and C++ with valgrind and sanitizers, fuzzing for
+## FUZZ_SECONDS per target, a benchmark smoke run, Python)
+test: test-rust test-c test-fuzz test-bench test-python
 
 ## lib: the shared and static library in target/release
 lib:
@@ -72,6 +75,18 @@ bench: bench-tools examples
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./bindings/python
 	$(BENCH_VENV)/bin/python bench/run.py --size $(SIZE)
+
+fuzz-tools:
+	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+
+## test-fuzz: each fuzz target for FUZZ_SECONDS (libFuzzer, AddressSanitizer), from the
+## committed seeds; the stable toolchain takes cargo fuzz's nightly flags via RUSTC_BOOTSTRAP
+test-fuzz: fuzz-tools
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 || exit 1; \
+	done
 
 lint:
 	$(CARGO) fmt --check

@@ -34,6 +34,11 @@
 #define CSVR_VERSION_PATCH 0
 
 /**
+ * The default of `csvr_options_set_max_record_bytes`: 16 MiB.
+ */
+#define CSVR_DEFAULT_MAX_RECORD_BYTES (16 << 20)
+
+/**
  * Ends a field inside a `csvr_batch` (ASCII unit separator).
  */
 #define CSVR_FIELD_SEPARATOR 31
@@ -431,6 +436,21 @@ enum csvr_status csvr_options_set_terminator(struct csvr_options *opts, uint8_t 
  * `opts` is NULL or a live `csvr_options` that no other thread is using.
  */
 enum csvr_status csvr_options_set_threads(struct csvr_options *opts, size_t n);
+
+/**
+ * Sets the longest record a reader accepts, in bytes; 0 means no limit. The default,
+ * `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB. A longer record makes `csvr_reader_next`
+ * (and `_next_batch`, `_count`, and `csvr_reader_open` for the header) fail with
+ * `CSVR_ERR_PARSE`, naming the record's position; reading then ends. This bounds a
+ * reader's memory (to about twice the limit) whatever the input, `/dev/zero` included.
+ * `csvr_count_path` and `csvr_count_bytes` keep no record in memory and ignore it.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, uint64_t n);
 
 /**
  * Sets text mode (default false): when true, a reader checks that the header and every

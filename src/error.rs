@@ -7,6 +7,8 @@
 use std::fmt;
 use std::io;
 
+use crate::input::RecordTooLong;
+
 /// What went wrong, in the categories a caller can act on.
 ///
 /// ```
@@ -114,16 +116,40 @@ impl Error {
         }
     }
 
+    /// A record whose field count differs from the first record's, with `flexible` off.
+    pub(crate) fn unequal_lengths(expected: u64, found: u64) -> Error {
+        Error::new(
+            ErrorKind::Parse,
+            format!(
+                "found a record with {found} fields, but the first record has {expected} \
+                 fields (flexible is off)"
+            ),
+        )
+    }
+
     pub(crate) fn at(mut self, position: Position) -> Error {
         self.position = Some(position);
         self
+    }
+
+    /// Adds `position` unless the error already has one.
+    pub(crate) fn or_at(self, position: Option<Position>) -> Error {
+        match (self.position, position) {
+            (None, Some(p)) => self.at(p),
+            _ => self,
+        }
     }
 
     /// Converts an error of the `csv` crate, naming the file (if any) for I/O errors.
     pub(crate) fn from_csv(err: csv::Error, source: &str) -> Error {
         let position = err.position().map(Position::from);
         let error = match err.into_kind() {
-            csv::ErrorKind::Io(e) => Error::io(format_args!("cannot read {source}"), &e),
+            csv::ErrorKind::Io(e) => {
+                match e.get_ref().and_then(|i| i.downcast_ref::<RecordTooLong>()) {
+                    Some(too_long) => Error::new(ErrorKind::Parse, too_long.to_string()),
+                    None => Error::io(format_args!("cannot read {source}"), &e),
+                }
+            }
             csv::ErrorKind::Utf8 { err, .. } => Error::new(
                 ErrorKind::Utf8,
                 format!(
@@ -134,13 +160,7 @@ impl Error {
             ),
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
-            } => Error::new(
-                ErrorKind::Parse,
-                format!(
-                    "found a record with {len} fields, but the first record has \
-                     {expected_len} fields (flexible is off)"
-                ),
-            ),
+            } => Error::unequal_lengths(expected_len, len),
             other => Error::new(ErrorKind::Parse, format!("malformed CSV: {other:?}")),
         };
         match position {

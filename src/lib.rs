@@ -37,5 +37,5 @@ pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
-pub use options::{Options, Terminator, Trim, MAX_THREADS};
+pub use options::{Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
 pub use reader::{Reader, BATCH_BYTES};

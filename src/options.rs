@@ -59,7 +59,12 @@ pub struct Options {
     terminator: Terminator,
     threads: usize,
     utf8: bool,
+    max_record_bytes: u64,
 }
+
+/// The default longest record a [`crate::Reader`] accepts: far above any real record,
+/// far below what would hurt a process that reads `/dev/zero` by mistake.
+pub const DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
 
 /// More threads than this is surely a mistake (a negative number cast to `size_t`, say).
 pub const MAX_THREADS: usize = 1024;
@@ -79,6 +84,7 @@ impl Default for Options {
             terminator: Terminator::CrlfAny,
             threads: 0,
             utf8: false,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -192,6 +198,30 @@ impl Options {
         self
     }
 
+    /// The longest record a reader accepts, in bytes; 0 means no limit. Default
+    /// [`DEFAULT_MAX_RECORD_BYTES`] (16 MiB). A longer record ends reading with a
+    /// [`crate::ErrorKind::Parse`] error, so that an endless record cannot take all memory.
+    /// Counting keeps no record in memory and needs no limit: it ignores this option.
+    ///
+    /// ```
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_has_header(false).set_max_record_bytes(10);
+    /// let mut rdr = csvr::Reader::from_bytes(b"short\nthis one is too long\n".to_vec(), &opts)?;
+    /// assert!(rdr.next_record()?);
+    /// assert_eq!(rdr.next_record().unwrap_err().kind(), csvr::ErrorKind::Parse);
+    /// assert_eq!(csvr::count_bytes(b"short\nthis one is too long\n", &opts)?, 2);
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn set_max_record_bytes(&mut self, n: u64) -> &mut Self {
+        self.max_record_bytes = n;
+        self
+    }
+
+    /// The longest record a reader accepts (0: no limit).
+    pub fn max_record_bytes(&self) -> u64 {
+        self.max_record_bytes
+    }
+
     /// The field delimiter.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
@@ -280,6 +310,23 @@ impl Options {
             }
         }
         Ok(())
+    }
+
+    /// A `csv_core::ReaderBuilder` with the options that decide what a record is, set as
+    /// the `csv` crate sets them.
+    pub(crate) fn csv_core_builder(&self) -> csv_core::ReaderBuilder {
+        let mut b = csv_core::ReaderBuilder::new();
+        b.delimiter(self.delimiter)
+            .quote(self.quote)
+            .escape(self.escape)
+            .double_quote(self.double_quote)
+            .quoting(self.quoting)
+            .comment(self.comment)
+            .terminator(match self.terminator {
+                Terminator::CrlfAny => csv_core::Terminator::CRLF,
+                Terminator::Byte(t) => csv_core::Terminator::Any(t),
+            });
+        b
     }
 
     /// A `csv::ReaderBuilder` with exactly these options: the `csv` crate is the reference

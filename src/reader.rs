@@ -11,9 +11,16 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
-use crate::error::{Error, Position};
-use crate::input::{describe_path, open_file, BomSafe};
+use crate::error::{Error, ErrorKind, Position};
+use crate::input::{describe_path, open_file, BomSafe, RecordBudget};
 use crate::options::Options;
+
+/// Where the header starts.
+const HEADER_POSITION: Position = Position {
+    line: 1,
+    byte: 0,
+    record: 0,
+};
 
 /// About how many bytes of fields one batch holds at most (it always holds one record).
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -32,7 +39,7 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub struct Reader<R> {
-    csv: csv::Reader<BomSafe<R>>,
+    csv: csv::Reader<BomSafe<RecordBudget<R>>>,
     /// How the input is named in error messages.
     source: String,
     headers: Option<ByteRecord>,
@@ -100,20 +107,22 @@ impl<R: Read> Reader<R> {
         // The csv crate's default buffer size, on purpose: with a one-byte terminator its
         // line numbers depend on where buffer boundaries fall, so only the same size gives
         // the very positions the crate itself reports for a file or a byte slice.
-        let mut csv = options.csv_builder().from_reader(BomSafe::new(rdr));
+        let limit = (options.max_record_bytes() != 0).then_some(options.max_record_bytes());
+        let input = BomSafe::new(RecordBudget::new(rdr, limit));
+        let mut csv = options.csv_builder().from_reader(input);
         let headers = match (options.has_header(), options.utf8()) {
             (false, _) => None,
             (true, false) => Some(csv.byte_headers().cloned()),
             (true, true) => Some(csv.headers().map(|h| h.as_byte_record().clone())),
         }
         .transpose()
-        .map_err(|e| Error::from_csv(e, &source))?;
+        .map_err(|e| Error::from_csv(e, &source).or_at(Some(HEADER_POSITION)))?;
         let record = if options.utf8() {
             Record::Text(StringRecord::new())
         } else {
             Record::Bytes(ByteRecord::new())
         };
-        Ok(Reader {
+        let mut reader = Reader {
             csv,
             source,
             headers,
@@ -121,7 +130,20 @@ impl<R: Read> Reader<R> {
             has_current: false,
             exhausted: false,
             pending: None,
-        })
+        };
+        reader.record_ended().map_err(|e| e.at(HEADER_POSITION))?;
+        Ok(reader)
+    }
+
+    /// Tells the record budget that everything read so far belongs to finished records;
+    /// fails if the record just read was longer than `max_record_bytes`.
+    fn record_ended(&mut self) -> Result<(), Error> {
+        let end = self.csv.position().byte();
+        self.csv
+            .get_mut()
+            .get_mut()
+            .record_ended(end)
+            .map_err(|too_long| Error::new(ErrorKind::Parse, too_long.to_string()))
     }
 
     /// The header record: `Some` (empty for empty input) when `has_header` is on.
@@ -146,6 +168,8 @@ impl<R: Read> Reader<R> {
         };
         match read {
             Ok(true) => {
+                let at = self.record.as_bytes().position().map(Position::from);
+                self.record_ended().map_err(|e| e.or_at(at))?;
                 self.has_current = true;
                 Ok(true)
             }
@@ -153,7 +177,12 @@ impl<R: Read> Reader<R> {
                 self.exhausted = true;
                 Ok(false)
             }
-            Err(e) => Err(Error::from_csv(e, &self.source)),
+            Err(e) => {
+                // The failed record is over: the next one starts where it ended.
+                let _ = self.record_ended();
+                let at = self.record.as_bytes().position().map(Position::from);
+                Err(Error::from_csv(e, &self.source).or_at(at))
+            }
         }
     }
 
@@ -201,9 +230,17 @@ impl<R: Read> Reader<R> {
         let mut n = 0u64;
         while !self.exhausted {
             match self.csv.read_byte_record(&mut scratch) {
-                Ok(true) => n += 1,
+                Ok(true) => {
+                    let at = scratch.position().map(Position::from);
+                    self.record_ended().map_err(|e| e.or_at(at))?;
+                    n += 1;
+                }
                 Ok(false) => self.exhausted = true,
-                Err(e) => return Err(Error::from_csv(e, &self.source)),
+                Err(e) => {
+                    let _ = self.record_ended();
+                    let at = scratch.position().map(Position::from);
+                    return Err(Error::from_csv(e, &self.source).or_at(at));
+                }
             }
         }
         Ok(n)

@@ -280,8 +280,10 @@ fn counted(r: Result<u64, csvr::Error>) -> Result<u64, (ErrorKind, Option<Positi
 }
 
 /// With a one-byte terminator, csv-core counts a `\n` inside a field only when it is not
-/// copied in bulk, so its line numbers depend on where the input's chunks end. Inputs that
-/// arrive in pieces are compared without the line in that case; everything else, exactly.
+/// copied in bulk, so its line numbers depend on where the input's pieces end and on the
+/// size of the buffer it copies fields into. Where those differ from the `csv` crate's
+/// (inputs arriving in pieces; the counter, which keeps no fields) the line is left out of
+/// the comparison in that case; everything else is compared exactly.
 fn without_lines_if(
     unreliable: bool,
     mut steps: (Option<Step>, Vec<Step>),
@@ -320,8 +322,11 @@ proptest! {
             return Ok(());
         }
         let expected = oracle_count(&d, &data);
-        prop_assert_eq!(counted(csvr::count_bytes(&data, &opts)), expected);
         let unreliable = d.terminator != Terminator::CrlfAny;
+        prop_assert_eq!(
+            count_without_line_if(unreliable, counted(csvr::count_bytes(&data, &opts))),
+            count_without_line_if(unreliable, expected)
+        );
         let trickle = Trickle { data: &data, chunk };
         prop_assert_eq!(
             count_without_line_if(unreliable, counted(csvr::count_reader(trickle, &opts))),
@@ -503,7 +508,11 @@ proptest! {
     fn large_inputs_equal_the_csv_crate(d in dialect(), data in big_input()) {
         let opts = options(&d);
         prop_assume!(opts.validate().is_ok());
-        prop_assert_eq!(counted(csvr::count_bytes(&data, &opts)), oracle_count(&d, &data));
+        let unreliable = d.terminator != Terminator::CrlfAny;
+        prop_assert_eq!(
+            count_without_line_if(unreliable, counted(csvr::count_bytes(&data, &opts))),
+            count_without_line_if(unreliable, oracle_count(&d, &data))
+        );
         let limit = data.len() + 2;
         let ours = csvr_steps(Reader::from_bytes(data.clone(), &opts), d.has_header, limit);
         prop_assert_eq!(ours, oracle_steps(&d, &data, limit));

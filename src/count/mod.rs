@@ -218,6 +218,44 @@ mod tests {
         }
     }
 
+    /// Long stretches without quotes (the scanner's quote-free step) broken by quoted
+    /// fields that may span blocks and chunks.
+    fn mostly_unquoted() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            &b"abcdefghijklmnopqrstuvwxyz,0123456789,"[..],
+            b"plain,text,\n",
+            b"\r\n",
+            b"\n\n",
+            b"\"quoted,\nfield\"",
+            b"\"\"",
+            b"\"",
+            b"a\"b",
+        ]);
+        prop::collection::vec((0u8..10, piece), 0..200).prop_map(|v| {
+            v.into_iter()
+                .filter(|(w, p)| *w < 8 || !p.contains(&b'"') || p.len() > 3)
+                .flat_map(|(_, p)| p.to_vec())
+                .collect::<Vec<u8>>()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn quote_free_stretches_agree_with_the_csv_crate(
+            data in mostly_unquoted(), chunk in prop::sample::select(vec![1usize, 63, 64, 65, 200, 1000, 100_000]),
+        ) {
+            let mut o = Options::new();
+            o.set_has_header(false);
+            let d = FastDialect::new(&o).unwrap();
+            if let Some(n) = count_chunked(&data, d, chunk) {
+                prop_assert_eq!(n, oracle(&data, &o));
+            }
+            prop_assert_eq!(count_bytes(&data, &o).unwrap(), oracle(&data, &o));
+        }
+    }
+
     #[cfg(unix)]
     proptest! {
         #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]

@@ -182,7 +182,13 @@ impl Scanner {
         let mut blocks = bytes.chunks_exact(64);
         for block in &mut blocks {
             let block: &[u8; 64] = block.try_into().expect("chunks_exact(64)");
-            self.step(classify(block, &dialect), u64::MAX, &prefix_xor);
+            let masks = classify(block, &dialect);
+            // Outside quoted text most blocks hold no quote: a cheaper step for them.
+            if masks.quotes == 0 && (self.last_closing[0] | self.last_closing[1]) == 0 {
+                self.step_quote_free(masks);
+            } else {
+                self.step(masks, u64::MAX, &prefix_xor);
+            }
         }
         let tail = blocks.remainder();
         if !tail.is_empty() {
@@ -191,6 +197,21 @@ impl Scanner {
             let valid = (1u64 << tail.len()) - 1;
             self.step(classify(&padded, &dialect), valid, &prefix_xor);
         }
+    }
+
+    /// [`Scanner::step`] for a full block known to hold no quote, with no quote closed
+    /// right before it: the quote state is the same for every byte, so there is no parity
+    /// to compute and no quote to check.
+    #[inline(always)]
+    fn step_quote_free(&mut self, m: Masks) {
+        let terms = m.terms;
+        for (lane, inside) in [(0, self.parity), (1, !self.parity)] {
+            let ends = terms & !inside;
+            let starts = !ends & ((ends << 1) | self.last_terminator[lane]);
+            self.starts[lane] += u64::from(starts.count_ones());
+            self.last_terminator[lane] = ends >> 63;
+        }
+        self.last_boundary = ((m.delims | m.terms) >> 63) & 1;
     }
 
     /// Folds one block of masks (bits beyond `valid` are padding) into both lanes.

@@ -312,6 +312,37 @@ pub unsafe extern "C" fn csvr_options_set_threads(
     }
 }
 
+/// Sets the longest record a reader accepts, in bytes; 0 means no limit. The default,
+/// `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB. A longer record makes `csvr_reader_next`
+/// (and `_next_batch`, `_count`, and `csvr_reader_open` for the header) fail with
+/// `CSVR_ERR_PARSE`, naming the record's position; reading then ends. This bounds a
+/// reader's memory (to about twice the limit) whatever the input, `/dev/zero` included.
+/// `csvr_count_path` and `csvr_count_bytes` keep no record in memory and ignore it.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_max_record_bytes(
+    opts: *mut csvr_options,
+    n: u64,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_max_record_bytes", opts, |o| {
+            o.set_max_record_bytes(n);
+            Ok(())
+        })
+    }
+}
+
+/// The default of `csvr_options_set_max_record_bytes`: 16 MiB.
+pub const CSVR_DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
+
+// The header needs a literal; the core is the authority.
+const _: () = assert!(CSVR_DEFAULT_MAX_RECORD_BYTES == crate::DEFAULT_MAX_RECORD_BYTES);
+
 /// Sets text mode (default false): when true, a reader checks that the header and every
 /// record are valid UTF-8, and `csvr_reader_next` fails with `CSVR_ERR_UTF8` (naming the
 /// record's position) on one that is not; the reader then goes on with the next record.

@@ -326,6 +326,34 @@ static void test_status_names(void) {
     CHECK(strcmp(csvr_status_name(-12345), "CSVR_UNKNOWN") == 0);
 }
 
+static void test_max_record_bytes(void) {
+    static const char data[] = "short\nthis record is far too long\nok\n";
+    csvr_options *o = csvr_options_new();
+    CHECK_ST(csvr_options_set_has_header(o, false), CSVR_OK);
+    CHECK_ST(csvr_options_set_max_record_bytes(o, 10), CSVR_OK);
+    csvr_reader *r = NULL;
+    if (CHECK_ST(csvr_reader_from_bytes((const uint8_t *)data, sizeof data - 1, o, &r), CSVR_OK)) {
+        CHECK_ST(csvr_reader_next(r), CSVR_OK);
+        CHECK_ST(csvr_reader_next(r), CSVR_ERR_PARSE);
+        CHECK_MSG_HAS("max_record_bytes");
+        CHECK_MSG_HAS("line 2, byte 6, record 1");
+        csvr_reader_free(r);
+    }
+    /* Counting keeps no record and ignores the limit. */
+    uint64_t n = 0;
+    CHECK_ST(csvr_count_bytes((const uint8_t *)data, sizeof data - 1, o, &n), CSVR_OK);
+    CHECK_U64(n, 3);
+    /* 0: no limit. */
+    CHECK_ST(csvr_options_set_max_record_bytes(o, 0), CSVR_OK);
+    if (CHECK_ST(csvr_reader_from_bytes((const uint8_t *)data, sizeof data - 1, o, &r), CSVR_OK)) {
+        CHECK_ST(csvr_reader_count(r, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        csvr_reader_free(r);
+    }
+    CHECK_ST(csvr_options_set_max_record_bytes(NULL, 1), CSVR_ERR_NULL);
+    csvr_options_free(o);
+}
+
 static void test_options_clone(void) {
     csvr_options *o = csvr_options_new();
     CHECK_ST(csvr_options_set_delimiter(o, ';'), CSVR_OK);
@@ -2010,6 +2038,7 @@ int main(void) {
     RUN(test_version);
     RUN(test_status_names);
     RUN(test_options_clone);
+    RUN(test_max_record_bytes);
     RUN(test_counts);
     RUN(test_count_null_data);
     RUN(test_fields_and_headers);

@@ -44,6 +44,7 @@ class ReaderOptions(CountOptions, total=False):
 
     quote: ByteValue
     threads: int
+    max_record_bytes: int
 
 
 # csvr_trim values (CSVR_TRIM_NONE ... CSVR_TRIM_ALL in include/csvr.h).
@@ -116,6 +117,19 @@ def _threads(name: str, value: object) -> int:
     return value
 
 
+_U64_MAX = (1 << 64) - 1
+
+
+def _record_limit(name: str, value: object) -> int:
+    if value is None:
+        return 0  # the C API's "no limit"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value <= 0:
+        raise InvalidArgumentError(f"{name} must be positive (None for no limit), got {value}")
+    return min(value, _U64_MAX)
+
+
 _Setter = Callable[[Any, Any], int]
 _Converter = Callable[[str, object], Any]
 
@@ -132,6 +146,7 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "trim": (lib.csvr_options_set_trim, _trim),
     "terminator": (lib.csvr_options_set_terminator, _optional_byte),
     "threads": (lib.csvr_options_set_threads, _threads),
+    "max_record_bytes": (lib.csvr_options_set_max_record_bytes, _record_limit),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.

@@ -1,0 +1,105 @@
+//! Arbitrary bytes and options: every count path (fast and parallel, streaming, in memory,
+//! through a trickling `Read`) and the record reader agree with the `csv` crate, and nothing
+//! panics.
+#![no_main]
+
+use std::io::Read;
+
+use csvr::{ErrorKind, Options, Reader, Terminator, Trim};
+use libfuzzer_sys::fuzz_target;
+
+const BYTES: &[u8] = b",;\t|\"'\\#\nx\0";
+
+/// The first bytes choose the options; the rest is the input.
+fn options(control: &[u8; 4]) -> (Options, csv::ReaderBuilder) {
+    let pick = |i: usize, n: usize| (control[i] as usize) % n;
+    let delimiter = BYTES[pick(0, 4)];
+    let quote = [b'"', b'\''][pick(1, 2)];
+    let escape = [None, Some(b'\\')][(control[1] >> 1) as usize % 2];
+    let comment = [None, Some(b'#')][(control[1] >> 2) as usize % 2];
+    let terminator = [Terminator::CrlfAny, Terminator::Byte(b'\n'), Terminator::Byte(b';')][pick(2, 3)];
+    let trim = [Trim::None, Trim::Headers, Trim::Fields, Trim::All][(control[2] >> 2) as usize % 4];
+    let flags = control[3];
+    let (double_quote, quoting, has_header, flexible) =
+        (flags & 1 != 0, flags & 2 != 0, flags & 4 != 0, flags & 8 != 0);
+    let mut o = Options::new();
+    o.set_delimiter(delimiter).unwrap();
+    o.set_quote(quote).unwrap();
+    o.set_escape(escape).unwrap();
+    o.set_comment(comment).unwrap();
+    o.set_terminator(terminator).unwrap();
+    o.set_double_quote(double_quote)
+        .set_quoting(quoting)
+        .set_has_header(has_header)
+        .set_flexible(flexible)
+        .set_trim(trim)
+        .set_threads(1 + (flags >> 4) as usize % 3)
+        .unwrap();
+    let mut b = csv::ReaderBuilder::new();
+    b.delimiter(delimiter)
+        .quote(quote)
+        .escape(escape)
+        .comment(comment)
+        .double_quote(double_quote)
+        .quoting(quoting)
+        .has_headers(has_header)
+        .flexible(flexible)
+        .terminator(match terminator {
+            Terminator::CrlfAny => csv::Terminator::CRLF,
+            Terminator::Byte(t) => csv::Terminator::Any(t),
+        })
+        .trim(match trim {
+            Trim::None => csv::Trim::None,
+            Trim::Headers => csv::Trim::Headers,
+            Trim::Fields => csv::Trim::Fields,
+            Trim::All => csv::Trim::All,
+        });
+    (o, b)
+}
+
+struct Trickle<'a>(&'a [u8], usize);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.1.min(buf.len()).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    let Some((control, data)) = input.split_first_chunk::<4>() else {
+        return;
+    };
+    let (opts, builder) = options(control);
+    if opts.validate().is_err() {
+        assert_eq!(csvr::count_bytes(data, &opts).unwrap_err().kind(), ErrorKind::Invalid);
+        return;
+    }
+    // The oracle: records (or the first error) as the csv crate yields them.
+    let mut oracle = builder.from_reader(data);
+    let mut expected = vec![];
+    let mut rec = csv::ByteRecord::new();
+    let oracle_count = loop {
+        match oracle.read_byte_record(&mut rec) {
+            Ok(true) => expected.push(rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()),
+            Ok(false) => break Ok(expected.len() as u64),
+            Err(e) => break Err(e.position().map(|p| (p.byte(), p.record()))),
+        }
+    };
+    let ours = |r: Result<u64, csvr::Error>| {
+        r.map_err(|e| e.position().map(|p| (p.byte, p.record)))
+    };
+    assert_eq!(ours(csvr::count_bytes(data, &opts)), oracle_count);
+    let chunk = 1 + (control[0] as usize) % 7;
+    assert_eq!(ours(csvr::count_reader(Trickle(data, chunk), &opts)), oracle_count);
+    if oracle_count.is_ok() {
+        let mut rdr = Reader::from_bytes(data.to_vec(), &opts).unwrap();
+        let mut got = vec![];
+        while rdr.next_record().unwrap() {
+            got.push(rdr.record().unwrap().iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+        }
+        assert_eq!(got, expected);
+    }
+});
