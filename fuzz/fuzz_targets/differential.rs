@@ -17,11 +17,19 @@ fn options(control: &[u8; 4]) -> (Options, csv::ReaderBuilder) {
     let quote = [b'"', b'\''][pick(1, 2)];
     let escape = [None, Some(b'\\')][(control[1] >> 1) as usize % 2];
     let comment = [None, Some(b'#')][(control[1] >> 2) as usize % 2];
-    let terminator = [Terminator::CrlfAny, Terminator::Byte(b'\n'), Terminator::Byte(b';')][pick(2, 3)];
+    let terminator = [
+        Terminator::CrlfAny,
+        Terminator::Byte(b'\n'),
+        Terminator::Byte(b';'),
+    ][pick(2, 3)];
     let trim = [Trim::None, Trim::Headers, Trim::Fields, Trim::All][(control[2] >> 2) as usize % 4];
     let flags = control[3];
-    let (double_quote, quoting, has_header, flexible) =
-        (flags & 1 != 0, flags & 2 != 0, flags & 4 != 0, flags & 8 != 0);
+    let (double_quote, quoting, has_header, flexible) = (
+        flags & 1 != 0,
+        flags & 2 != 0,
+        flags & 4 != 0,
+        flags & 8 != 0,
+    );
     let mut o = Options::new();
     o.set_delimiter(delimiter).unwrap();
     o.set_quote(quote).unwrap();
@@ -74,7 +82,10 @@ fuzz_target!(|input: &[u8]| {
     };
     let (opts, builder) = options(control);
     if opts.validate().is_err() {
-        assert_eq!(csvr::count_bytes(data, &opts).unwrap_err().kind(), ErrorKind::Invalid);
+        assert_eq!(
+            csvr::count_bytes(data, &opts).unwrap_err().kind(),
+            ErrorKind::Invalid
+        );
         return;
     }
     // The oracle: records (or the first error) as the csv crate yields them.
@@ -88,17 +99,25 @@ fuzz_target!(|input: &[u8]| {
             Err(e) => break Err(e.position().map(|p| (p.byte(), p.record()))),
         }
     };
-    let ours = |r: Result<u64, csvr::Error>| {
-        r.map_err(|e| e.position().map(|p| (p.byte, p.record)))
-    };
+    let ours =
+        |r: Result<u64, csvr::Error>| r.map_err(|e| e.position().map(|p| (p.byte, p.record)));
     assert_eq!(ours(csvr::count_bytes(data, &opts)), oracle_count);
     let chunk = 1 + (control[0] as usize) % 7;
-    assert_eq!(ours(csvr::count_reader(Trickle(data, chunk), &opts)), oracle_count);
+    assert_eq!(
+        ours(csvr::count_reader(Trickle(data, chunk), &opts)),
+        oracle_count
+    );
     if oracle_count.is_ok() {
         let mut rdr = Reader::from_bytes(data.to_vec(), &opts).unwrap();
         let mut got = vec![];
         while rdr.next_record().unwrap() {
-            got.push(rdr.record().unwrap().iter().map(<[u8]>::to_vec).collect::<Vec<_>>());
+            got.push(
+                rdr.record()
+                    .unwrap()
+                    .iter()
+                    .map(<[u8]>::to_vec)
+                    .collect::<Vec<_>>(),
+            );
         }
         assert_eq!(got, expected);
     }

@@ -8,6 +8,7 @@
 
 use std::fs::File;
 use std::io;
+use std::sync::OnceLock;
 use std::thread;
 
 use super::scan::{bom_len, join, scan_chunk, ChunkScan, FastDialect, Scanner};
@@ -21,7 +22,7 @@ pub(crate) const FILE_BLOCK: usize = 1 << 18;
 /// The number of threads to use: the request (0 = all cores), never more than the
 /// cores (more would only add switching) nor more than the input can keep busy.
 pub(crate) fn effective_threads(requested: usize, len: u64) -> usize {
-    let cores = thread::available_parallelism().map_or(1, usize::from);
+    let cores = cores();
     let wanted = if requested == 0 {
         cores
     } else {
@@ -29,6 +30,13 @@ pub(crate) fn effective_threads(requested: usize, len: u64) -> usize {
     };
     let useful = (len / MIN_BYTES_PER_THREAD as u64).max(1);
     wanted.min(useful.min(usize::MAX as u64) as usize).max(1)
+}
+
+/// The number of cores, asked once: on Linux the answer costs several file reads (cgroup
+/// quotas), too much to pay on every count of a small input.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Splits `[start, end)` into `parts` contiguous ranges of nearly equal size.
