@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := differential c_api
 
 .PHONY: run test lib header python examples test-rust test-c test-python test-bench lint \
-        bench bench-tools test-fuzz fuzz-tools clean
+        bench bench-tools bench-memory test-fuzz fuzz-tools clean
 
 ## run: build everything and count the bundled sample through Python and the C example
 run: python examples
@@ -87,6 +87,11 @@ test-fuzz: fuzz-tools
 	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- \
 	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 || exit 1; \
 	done
+
+## bench-memory: peak RSS of counting and reading by file size (SIZES in MiB)
+SIZES ?= 100 1024 4096
+bench-memory: bench-tools python
+	$(VPY) bench/memory.py --sizes $(SIZES)
 
 lint:
 	$(CARGO) fmt --check
