@@ -62,7 +62,7 @@ PY_TOOLS = {
         "pc.read_csv(p, parse_options=pc.ParseOptions(newlines_in_values=True)).num_rows",
     ),
     "duckdb count(*) from read_csv": (
-        "import duckdb",
+        "import duckdb; duckdb.execute('SET enable_progress_bar = false')",
         "duckdb.execute(f\"SELECT count(*) FROM read_csv('{p}')\").fetchone()[0]",
     ),
 }
