@@ -137,7 +137,8 @@ impl Scanner {
             // SAFETY: SSE2 is part of the x86-64 baseline.
             Classifier::Sse2 => unsafe { self.feed_sse2(bytes) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2.
+            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2 and
+            // PCLMULQDQ.
             Classifier::Avx2 => unsafe { self.feed_avx2(bytes) },
         }
     }
@@ -158,10 +159,11 @@ impl Scanner {
     #[target_feature(enable = "avx2,pclmulqdq")]
     unsafe fn feed_avx2(&mut self, bytes: &[u8]) {
         use super::classify::x86::{avx2, prefix_xor_clmul};
-        // SAFETY: this function only runs where AVX2 and PCLMULQDQ are available.
         self.feed_with(
             bytes,
+            // SAFETY: this function only runs where AVX2 is available.
             |b, d| unsafe { avx2(b, d) },
+            // SAFETY: this function only runs where PCLMULQDQ is available.
             |x| unsafe { prefix_xor_clmul(x) },
         )
     }
