@@ -354,6 +354,39 @@ static void test_max_record_bytes(void) {
     csvr_options_free(o);
 }
 
+/* Open files held by this process. */
+static int open_fds(void) {
+    int n = 0;
+    char path[64];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        n += access(path, F_OK) == 0;
+    }
+    return n;
+}
+
+/* Many open/read/free cycles leave no file descriptor behind (CSVR_TEST_CYCLES, default
+ * 100000; the valgrind run asks for fewer). */
+static void test_open_free_cycles(void) {
+    const char *env = getenv("CSVR_TEST_CYCLES");
+    long cycles = env != NULL ? strtol(env, NULL, 10) : 100000;
+    char path[PATH_MAX];
+    tmp_path(path, sizeof path, "cycles.csv");
+    write_file(path, "a,b\n1,2\n", 8);
+    int before = open_fds();
+    long bad = 0;
+    for (long i = 0; i < cycles; i++) {
+        csvr_reader *r = NULL;
+        csvr_status s = i % 2 ? csvr_reader_open(path, NULL, &r)
+                              : csvr_reader_from_bytes((const uint8_t *)"a,b\n1,2\n", 8, NULL, &r);
+        bad += s != CSVR_OK || csvr_reader_next(r) != CSVR_OK;
+        csvr_reader_free(r);
+    }
+    CHECK(bad == 0);
+    check_at(open_fds() == before, __FILE__, __LINE__, "open fds: %d before, %d after %ld cycles",
+             before, open_fds(), cycles);
+}
+
 static void test_options_clone(void) {
     csvr_options *o = csvr_options_new();
     CHECK_ST(csvr_options_set_delimiter(o, ';'), CSVR_OK);
@@ -2039,6 +2072,7 @@ int main(void) {
     RUN(test_status_names);
     RUN(test_options_clone);
     RUN(test_max_record_bytes);
+    RUN(test_open_free_cycles);
     RUN(test_counts);
     RUN(test_count_null_data);
     RUN(test_fields_and_headers);

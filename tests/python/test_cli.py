@@ -30,6 +30,19 @@ def test_stdin(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "2\n")
 
 
+def test_dev_stdin_is_streamed(tmp_path: Path) -> None:
+    """/dev/stdin (a pipe here) is read as a stream, by count and by a reader."""
+    data = b"h1,h2\n" + b'1,"x\ny"\n' * 50_000
+    result = run_python(["-m", "csvr", "count", "/dev/stdin"], cwd=tmp_path, stdin=data)
+    assert (result.returncode, result.stdout) == (0, "50000\n")
+    result = run_python(
+        ["-c", "import csvr; print(sum(1 for _ in csvr.Reader('/dev/stdin')))"],
+        cwd=tmp_path,
+        stdin=data,
+    )
+    assert (result.returncode, result.stdout) == (0, "50000\n")
+
+
 def test_missing_file_exits_1_with_one_line(tmp_path: Path) -> None:
     result = run_python(["-m", "csvr", "count", "missing.csv"], cwd=tmp_path)
     assert result.returncode == 1

@@ -7,9 +7,10 @@ stderr and exits 1 (2 for a usage error).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from typing import Optional
+from typing import Optional, Union
 
 from . import Error, __version__, count
 
@@ -47,7 +48,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = _parser().parse_args(argv)
     try:
-        source = sys.stdin.buffer.read() if args.file == "-" else args.file
+        source = _stdin() if args.file == "-" else args.file
         n = count(
             source, has_header=args.has_header, delimiter=args.delimiter, threads=args.threads
         )
@@ -55,6 +56,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _fail(exc)
     print(n)
     return 0
+
+
+def _stdin() -> Union[str, bytes]:
+    """Standard input as the library can stream it: ``/dev/stdin`` where the OS has one
+    (constant memory, whatever the size), else its bytes."""
+    if os.path.exists("/dev/stdin"):
+        return "/dev/stdin"
+    return sys.stdin.buffer.read()
 
 
 def _fail(exc: BaseException) -> int:
