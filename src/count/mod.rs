@@ -1,8 +1,9 @@
 //! Exact record counts.
 //!
 //! Every count equals the number of records the `csv` crate yields for the same options.
-//! Two counters give it: `streaming`, the `csv` crate's own record loop (any options, any
-//! `Read`), and the fast path — `classify` (SIMD byte classes) under `scan` (bit-parallel
+//! Two counters give it: `streaming`, csv-core's state machine driven exactly as the `csv`
+//! crate drives it but keeping no field (any options, any `Read`, constant memory), and
+//! the fast path — `classify` (SIMD byte classes) under `scan` (bit-parallel
 //! quote parity) under `parallel` (ranges on threads, joined in order). The fast path
 //! runs for byte slices and regular files when the options allow it (no comment, no
 //! escape, doubled quotes, `flexible` on) and the quotes are regular; everything else,
