@@ -21,7 +21,8 @@ pub(crate) enum Classifier {
     /// 16 bytes at a time; every x86-64 CPU.
     #[cfg(target_arch = "x86_64")]
     Sse2,
-    /// 32 bytes at a time, with a carry-less multiply for the quote parity.
+    /// 32 bytes at a time, with a carry-less multiply for the quote parity (and POPCNT,
+    /// BMI1 and BMI2 for the bit work).
     #[cfg(target_arch = "x86_64")]
     Avx2,
 }
@@ -31,7 +32,14 @@ impl Classifier {
     pub(crate) fn detect() -> Classifier {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq") {
+            // Every CPU with AVX2 has the others; asking costs nothing and keeps the
+            // promise `Scanner::feed_avx2` relies on.
+            if std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("popcnt")
+                && std::is_x86_feature_detected!("bmi1")
+                && std::is_x86_feature_detected!("bmi2")
+            {
                 return Classifier::Avx2;
             }
             Classifier::Sse2
@@ -70,85 +78,152 @@ pub(crate) fn classify(classifier: Classifier, block: &[u8; 64], d: &FastDialect
     }
 }
 
-#[inline(always)]
+/// All three masks (the scanner asks for them in two steps; tests compare them whole).
+#[cfg(test)]
 pub(crate) fn portable(block: &[u8; 64], d: &FastDialect) -> Masks {
-    let mut m = Masks::default();
-    let quote = d.quote.map_or(u16::MAX, u16::from); // no byte equals u16::MAX
-    for (i, &b) in block.iter().enumerate() {
-        let bit = 1u64 << i;
-        if u16::from(b) == quote {
-            m.quotes |= bit;
-        }
-        if b == d.delimiter {
-            m.delims |= bit;
-        }
-        if b == d.terminators[0] || b == d.terminators[1] {
-            m.terms |= bit;
-        }
+    let (quotes, terms) = portable_quotes_terms(block, d);
+    Masks {
+        quotes,
+        delims: portable_delims(block, d),
+        terms,
     }
-    m
+}
+
+/// The quote and terminator masks: all a block without quotes needs.
+#[inline(always)]
+pub(crate) fn portable_quotes_terms(block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
+    let quote = d.quote.map_or(u16::MAX, u16::from); // no byte equals u16::MAX
+    let (mut quotes, mut terms) = (0, 0);
+    for (i, &b) in block.iter().enumerate() {
+        quotes |= u64::from(u16::from(b) == quote) << i;
+        terms |= u64::from(b == d.terminators[0] || b == d.terminators[1]) << i;
+    }
+    (quotes, terms)
+}
+
+/// The delimiter mask, needed only where a block has quotes to check.
+#[inline(always)]
+pub(crate) fn portable_delims(block: &[u8; 64], d: &FastDialect) -> u64 {
+    let mut delims = 0;
+    for (i, &b) in block.iter().enumerate() {
+        delims |= u64::from(b == d.delimiter) << i;
+    }
+    delims
 }
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86 {
     use std::arch::x86_64::*;
 
+    #[cfg(test)]
     use super::Masks;
     use crate::count::scan::FastDialect;
 
     /// # Safety
     /// The CPU supports SSE2 (always true on x86-64).
-    #[inline]
+    #[cfg(test)]
     #[target_feature(enable = "sse2")]
     pub(crate) unsafe fn sse2(block: &[u8; 64], d: &FastDialect) -> Masks {
+        // SAFETY: the caller guarantees SSE2.
+        let (quotes, terms) = unsafe { sse2_quotes_terms(block, d) };
+        Masks {
+            quotes,
+            // SAFETY: as above.
+            delims: unsafe { sse2_delims(block, d) },
+            terms,
+        }
+    }
+
+    /// # Safety
+    /// The CPU supports SSE2.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(crate) unsafe fn sse2_quotes_terms(block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
         let splat = |b: u8| _mm_set1_epi8(b as i8);
-        let (delim, t0, t1) = (
-            splat(d.delimiter),
-            splat(d.terminators[0]),
-            splat(d.terminators[1]),
-        );
+        let (t0, t1) = (splat(d.terminators[0]), splat(d.terminators[1]));
         let quote = d.quote.map(splat);
-        let mut m = Masks::default();
+        let (mut quotes, mut terms) = (0, 0);
         for part in 0..4 {
             // SAFETY: `part * 16 + 16 <= 64`, inside the block; loadu takes any alignment.
             let v = unsafe { _mm_loadu_si128(block.as_ptr().add(part * 16).cast()) };
             let bits = |eq: __m128i| (_mm_movemask_epi8(eq) as u32 as u64) << (part * 16);
             if let Some(q) = quote {
-                m.quotes |= bits(_mm_cmpeq_epi8(v, q));
+                quotes |= bits(_mm_cmpeq_epi8(v, q));
             }
-            m.delims |= bits(_mm_cmpeq_epi8(v, delim));
-            m.terms |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, t0), _mm_cmpeq_epi8(v, t1)));
+            terms |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, t0), _mm_cmpeq_epi8(v, t1)));
         }
-        m
+        (quotes, terms)
+    }
+
+    /// # Safety
+    /// The CPU supports SSE2.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    pub(crate) unsafe fn sse2_delims(block: &[u8; 64], d: &FastDialect) -> u64 {
+        let delim = _mm_set1_epi8(d.delimiter as i8);
+        let mut delims = 0;
+        for part in 0..4 {
+            // SAFETY: `part * 16 + 16 <= 64`, inside the block; loadu takes any alignment.
+            let v = unsafe { _mm_loadu_si128(block.as_ptr().add(part * 16).cast()) };
+            let eq = _mm_cmpeq_epi8(v, delim);
+            delims |= (_mm_movemask_epi8(eq) as u32 as u64) << (part * 16);
+        }
+        delims
+    }
+
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[cfg(test)]
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn avx2(block: &[u8; 64], d: &FastDialect) -> Masks {
+        // SAFETY: the caller guarantees AVX2.
+        let (quotes, terms) = unsafe { avx2_quotes_terms(block, d) };
+        Masks {
+            quotes,
+            // SAFETY: as above.
+            delims: unsafe { avx2_delims(block, d) },
+            terms,
+        }
     }
 
     /// # Safety
     /// The CPU supports AVX2.
     #[inline]
     #[target_feature(enable = "avx2")]
-    pub(crate) unsafe fn avx2(block: &[u8; 64], d: &FastDialect) -> Masks {
+    pub(crate) unsafe fn avx2_quotes_terms(block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
         let splat = |b: u8| _mm256_set1_epi8(b as i8);
-        let (delim, t0, t1) = (
-            splat(d.delimiter),
-            splat(d.terminators[0]),
-            splat(d.terminators[1]),
-        );
+        let (t0, t1) = (splat(d.terminators[0]), splat(d.terminators[1]));
         let quote = d.quote.map(splat);
-        let mut m = Masks::default();
+        let (mut quotes, mut terms) = (0, 0);
         for part in 0..2 {
             // SAFETY: `part * 32 + 32 <= 64`, inside the block; loadu takes any alignment.
             let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(part * 32).cast()) };
             let bits = |eq: __m256i| (_mm256_movemask_epi8(eq) as u32 as u64) << (part * 32);
             if let Some(q) = quote {
-                m.quotes |= bits(_mm256_cmpeq_epi8(v, q));
+                quotes |= bits(_mm256_cmpeq_epi8(v, q));
             }
-            m.delims |= bits(_mm256_cmpeq_epi8(v, delim));
-            m.terms |= bits(_mm256_or_si256(
+            terms |= bits(_mm256_or_si256(
                 _mm256_cmpeq_epi8(v, t0),
                 _mm256_cmpeq_epi8(v, t1),
             ));
         }
-        m
+        (quotes, terms)
+    }
+
+    /// # Safety
+    /// The CPU supports AVX2.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn avx2_delims(block: &[u8; 64], d: &FastDialect) -> u64 {
+        let delim = _mm256_set1_epi8(d.delimiter as i8);
+        let mut delims = 0;
+        for part in 0..2 {
+            // SAFETY: `part * 32 + 32 <= 64`, inside the block; loadu takes any alignment.
+            let v = unsafe { _mm256_loadu_si256(block.as_ptr().add(part * 32).cast()) };
+            let eq = _mm256_cmpeq_epi8(v, delim);
+            delims |= (_mm256_movemask_epi8(eq) as u32 as u64) << (part * 32);
+        }
+        delims
     }
 
     /// Inclusive prefix XOR of `x` in one instruction: a carry-less multiply by all ones.

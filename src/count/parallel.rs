@@ -149,6 +149,10 @@ fn scan_file_range(
         }
         scanner.feed(&buf[..n]);
         pos += n as u64;
+        if scanner.is_settled() {
+            // Irregular under either starting state: the count streams anyway.
+            return Ok(scanner.finish(None));
+        }
     }
     let next = if pos == end { byte_at(end)? } else { None };
     Ok(scanner.finish(next))

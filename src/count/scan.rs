@@ -13,7 +13,7 @@
 //! A chunk of a larger input is scanned for both possible quote states at its start, so
 //! that chunks can be scanned in parallel and joined in order (see `parallel`).
 
-use super::classify::{portable, Classifier, Masks};
+use super::classify::{portable_delims, portable_quotes_terms, Classifier, Masks};
 use crate::options::{Options, Terminator};
 
 /// The options the fast scanner supports, as the bytes it looks for.
@@ -82,10 +82,22 @@ pub(crate) struct ChunkScan {
 ///
 /// Both starting quote states are followed at once: lane 0 assumes the chunk starts
 /// outside quotes, lane 1 inside. Quote parity is the same mask for both, complemented, so
-/// lane 1 costs a few bit operations per block, not a second pass.
+/// lane 1 costs a few bit operations per block, not a second pass. A lane that meets an
+/// irregular quote is dropped: if the chunk really starts in that state the whole count
+/// goes to the streaming counter anyway, so nothing more about that lane is needed. Real
+/// data with quotes drops the wrong lane within a few fields, which halves the work in
+/// quoted text; when both lanes are dropped the chunk needs no more scanning at all.
 pub(crate) struct Scanner {
     dialect: FastDialect,
     classifier: Classifier,
+    lanes: Lanes,
+    first_byte: Option<u8>,
+}
+
+/// The bits carried from block to block. Kept apart from the rest of the scanner so the
+/// hot loop can hold a copy in registers.
+#[derive(Clone, Copy)]
+struct Lanes {
     /// Records started inside the chunk, per lane.
     starts: [u64; 2],
     /// Per lane: any quote csv-core would read differently (as a mask of offenders).
@@ -98,8 +110,13 @@ pub(crate) struct Scanner {
     parity: u64,
     /// Bit 0: the last byte may precede an opening quote (true at the input's start).
     last_boundary: u64,
-    first_byte: Option<u8>,
 }
+
+/// Which lanes are still followed, as a bit set (bit `l`: lane `l`); a const parameter of
+/// the hot loop, so each combination compiles to straight-line code.
+const BOTH: u8 = 0b11;
+const LANE_0: u8 = 0b01;
+const LANE_1: u8 = 0b10;
 
 /// Inclusive prefix XOR: bit i is the parity of the set bits at positions 0..=i.
 #[inline(always)]
@@ -113,32 +130,55 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
+/// The CPU-specific pieces of the hot loop, passed as closures so that they inline into
+/// a loop compiled for the same CPU features.
+struct Kernel<QT, D, X> {
+    quotes_terms: QT,
+    delims: D,
+    prefix_xor: X,
+}
+
 impl Scanner {
     /// A scanner for a chunk whose preceding byte is `prev` (`None`: the input's start).
     pub(crate) fn new(dialect: FastDialect, prev: Option<u8>) -> Scanner {
         Scanner {
             dialect,
             classifier: Classifier::detect(),
-            starts: [0; 2],
-            irregular: [0; 2],
-            last_terminator: [0; 2],
-            last_closing: [0; 2],
-            parity: 0,
-            last_boundary: prev.is_none_or(|b| dialect.is_boundary(b)) as u64,
+            lanes: Lanes {
+                starts: [0; 2],
+                irregular: [0; 2],
+                last_terminator: [0; 2],
+                last_closing: [0; 2],
+                parity: 0,
+                last_boundary: prev.is_none_or(|b| dialect.is_boundary(b)) as u64,
+            },
             first_byte: None,
         }
+    }
+
+    /// Whether the chunk is irregular whatever its starting state: scanning more of it
+    /// cannot change the answer, so readers of a file may stop early.
+    pub(crate) fn is_settled(&self) -> bool {
+        self.lanes.live() == 0
     }
 
     /// Scans the next piece of the chunk.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
         match self.classifier {
-            Classifier::Portable => self.feed_with(bytes, portable, prefix_xor),
+            Classifier::Portable => self.feed_with(
+                bytes,
+                &Kernel {
+                    quotes_terms: portable_quotes_terms,
+                    delims: portable_delims,
+                    prefix_xor,
+                },
+            ),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: SSE2 is part of the x86-64 baseline.
             Classifier::Sse2 => unsafe { self.feed_sse2(bytes) },
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2 and
-            // PCLMULQDQ.
+            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2,
+            // PCLMULQDQ, POPCNT, BMI1 and BMI2.
             Classifier::Avx2 => unsafe { self.feed_avx2(bytes) },
         }
     }
@@ -148,77 +188,163 @@ impl Scanner {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
     unsafe fn feed_sse2(&mut self, bytes: &[u8]) {
-        use super::classify::x86::sse2;
-        // SAFETY: this function only runs where SSE2 is available.
-        self.feed_with(bytes, |b, d| unsafe { sse2(b, d) }, prefix_xor)
-    }
-
-    /// # Safety
-    /// The CPU supports AVX2 and PCLMULQDQ.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,pclmulqdq")]
-    unsafe fn feed_avx2(&mut self, bytes: &[u8]) {
-        use super::classify::x86::{avx2, prefix_xor_clmul};
+        use super::classify::x86::{sse2_delims, sse2_quotes_terms};
         self.feed_with(
             bytes,
-            // SAFETY: this function only runs where AVX2 is available.
-            |b, d| unsafe { avx2(b, d) },
-            // SAFETY: this function only runs where PCLMULQDQ is available.
-            |x| unsafe { prefix_xor_clmul(x) },
+            &Kernel {
+                // SAFETY (both): this function only runs where SSE2 is available.
+                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_quotes_terms(b, d) },
+                delims: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_delims(b, d) },
+                prefix_xor,
+            },
         )
     }
 
-    /// The loop itself, inlined into each CPU-specific `feed_*` so that the classifier
-    /// and the prefix XOR inline into it.
+    /// # Safety
+    /// The CPU supports AVX2, PCLMULQDQ, POPCNT, BMI1 and BMI2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1,bmi2")]
+    unsafe fn feed_avx2(&mut self, bytes: &[u8]) {
+        use super::classify::x86::{avx2_delims, avx2_quotes_terms, prefix_xor_clmul};
+        self.feed_with(
+            bytes,
+            &Kernel {
+                // SAFETY (both): this function only runs where AVX2 is available.
+                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_quotes_terms(b, d) },
+                delims: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_delims(b, d) },
+                // SAFETY: this function only runs where PCLMULQDQ is available.
+                prefix_xor: |x| unsafe { prefix_xor_clmul(x) },
+            },
+        )
+    }
+
+    /// The loop itself, inlined into each CPU-specific `feed_*`: it runs whole blocks in
+    /// the loop compiled for the lanes still live, switching when a lane drops out.
     #[inline(always)]
-    fn feed_with(
-        &mut self,
-        bytes: &[u8],
-        classify: impl Fn(&[u8; 64], &FastDialect) -> Masks,
-        prefix_xor: impl Fn(u64) -> u64,
-    ) {
+    fn feed_with<QT, D, X>(&mut self, bytes: &[u8], k: &Kernel<QT, D, X>)
+    where
+        QT: Fn(&[u8; 64], &FastDialect) -> (u64, u64),
+        D: Fn(&[u8; 64], &FastDialect) -> u64,
+        X: Fn(u64) -> u64,
+    {
         if self.first_byte.is_none() {
             self.first_byte = bytes.first().copied();
         }
-        let dialect = self.dialect;
-        let mut blocks = bytes.chunks_exact(64);
-        for block in &mut blocks {
-            let block: &[u8; 64] = block.try_into().expect("chunks_exact(64)");
-            let masks = classify(block, &dialect);
-            // Outside quoted text most blocks hold no quote: a cheaper step for them.
-            if masks.quotes == 0 && (self.last_closing[0] | self.last_closing[1]) == 0 {
-                self.step_quote_free(masks);
-            } else {
-                self.step(masks, u64::MAX, &prefix_xor);
-            }
+        let whole = bytes.len() - bytes.len() % 64;
+        let mut pos = 0;
+        while pos < whole {
+            pos = match self.lanes.live() {
+                BOTH => self.run::<BOTH, _, _, _>(bytes, pos, whole, k),
+                LANE_0 => self.run::<LANE_0, _, _, _>(bytes, pos, whole, k),
+                LANE_1 => self.run::<LANE_1, _, _, _>(bytes, pos, whole, k),
+                _ => return,
+            };
         }
-        let tail = blocks.remainder();
+        let tail = &bytes[whole..];
         if !tail.is_empty() {
             let mut padded = [0u8; 64];
             padded[..tail.len()].copy_from_slice(tail);
             let valid = (1u64 << tail.len()) - 1;
-            self.step(classify(&padded, &dialect), valid, &prefix_xor);
+            let (quotes, terms) = (k.quotes_terms)(&padded, &self.dialect);
+            let m = Masks {
+                quotes,
+                delims: (k.delims)(&padded, &self.dialect),
+                terms,
+            };
+            let lanes = &mut self.lanes;
+            match lanes.live() {
+                BOTH => lanes.step::<BOTH>(m, valid, &k.prefix_xor),
+                LANE_0 => lanes.step::<LANE_0>(m, valid, &k.prefix_xor),
+                LANE_1 => lanes.step::<LANE_1>(m, valid, &k.prefix_xor),
+                _ => {}
+            }
         }
     }
 
-    /// [`Scanner::step`] for a full block known to hold no quote, with no quote closed
-    /// right before it: the quote state is the same for every byte, so there is no parity
-    /// to compute and no quote to check.
+    /// Scans the whole blocks of `bytes[pos..end]` while the live lanes are `LIVE`;
+    /// returns where it stopped (`end`, or just after the block that dropped a lane).
     #[inline(always)]
-    fn step_quote_free(&mut self, m: Masks) {
-        let terms = m.terms;
-        for (lane, inside) in [(0, self.parity), (1, !self.parity)] {
-            let ends = terms & !inside;
-            let starts = !ends & ((ends << 1) | self.last_terminator[lane]);
-            self.starts[lane] += u64::from(starts.count_ones());
-            self.last_terminator[lane] = ends >> 63;
+    fn run<const LIVE: u8, QT, D, X>(
+        &mut self,
+        bytes: &[u8],
+        mut pos: usize,
+        end: usize,
+        k: &Kernel<QT, D, X>,
+    ) -> usize
+    where
+        QT: Fn(&[u8; 64], &FastDialect) -> (u64, u64),
+        D: Fn(&[u8; 64], &FastDialect) -> u64,
+        X: Fn(u64) -> u64,
+    {
+        let dialect = self.dialect;
+        let block_at = |pos: usize| -> &[u8; 64] { bytes[pos..pos + 64].try_into().expect("64") };
+        // A local copy, so that the carried bits live in registers, not behind `self`.
+        let mut lanes = self.lanes;
+        while pos < end {
+            let (quotes, terms) = (k.quotes_terms)(block_at(pos), &dialect);
+            let (quotes, terms) =
+                if quotes == 0 && (lanes.last_closing[0] | lanes.last_closing[1]) == 0 {
+                    // Outside quoted text most blocks hold no quote. Through a run of them
+                    // the quote state stays put, so only the lane outside quotes sees
+                    // terminators, and delimiters matter only at the run's end.
+                    let outside = (lanes.parity & 1) as usize;
+                    let mut after_terminator = lanes.last_terminator[outside];
+                    let mut records = 0u64;
+                    let mut terms = terms;
+                    let next = loop {
+                        let starts = !terms & ((terms << 1) | after_terminator);
+                        records += u64::from(starts.count_ones());
+                        after_terminator = terms >> 63;
+                        pos += 64;
+                        if pos >= end {
+                            break None;
+                        }
+                        let (q, t) = (k.quotes_terms)(block_at(pos), &dialect);
+                        if q != 0 {
+                            break Some((q, t));
+                        }
+                        terms = t;
+                    };
+                    lanes.starts[outside] += records;
+                    lanes.last_terminator[outside] = after_terminator;
+                    lanes.last_terminator[1 - outside] = 0;
+                    lanes.last_boundary =
+                        after_terminator | u64::from(bytes[pos - 1] == dialect.delimiter);
+                    match next {
+                        Some(masks) => masks,
+                        None => break,
+                    }
+                } else {
+                    (quotes, terms)
+                };
+            // A block with quotes (or right after a closing one): the full step.
+            let delims = (k.delims)(block_at(pos), &dialect);
+            let m = Masks {
+                quotes,
+                delims,
+                terms,
+            };
+            lanes.step::<LIVE>(m, u64::MAX, &k.prefix_xor);
+            pos += 64;
+            if lanes.live() != LIVE {
+                break;
+            }
         }
-        self.last_boundary = ((m.delims | m.terms) >> 63) & 1;
+        self.lanes = lanes;
+        pos
+    }
+}
+
+impl Lanes {
+    /// The lanes still worth following.
+    #[inline(always)]
+    fn live(&self) -> u8 {
+        u8::from(self.irregular[0] == 0) | u8::from(self.irregular[1] == 0) << 1
     }
 
-    /// Folds one block of masks (bits beyond `valid` are padding) into both lanes.
+    /// Folds one block of masks (bits beyond `valid` are padding) into the live lanes.
     #[inline(always)]
-    fn step(&mut self, m: Masks, valid: u64, prefix_xor: &impl Fn(u64) -> u64) {
+    fn step<const LIVE: u8>(&mut self, m: Masks, valid: u64, prefix_xor: &impl Fn(u64) -> u64) {
         let quotes = m.quotes & valid;
         let terms = m.terms & valid;
         let boundary = (m.delims | m.terms | m.quotes) & valid;
@@ -234,6 +360,11 @@ impl Scanner {
         let may_open = (boundary << 1) | self.last_boundary;
         let may_follow_closing = boundary | !valid;
         for lane in 0..2 {
+            if LIVE & (1 << lane) == 0 {
+                // A dropped lane must not keep the quote-free step away.
+                self.last_closing[lane] = 0;
+                continue;
+            }
             let ends = outside_terms[lane];
             let starts = !ends & valid & ((ends << 1) | self.last_terminator[lane]);
             self.starts[lane] += u64::from(starts.count_ones());
@@ -246,7 +377,9 @@ impl Scanner {
         self.parity = 0u64.wrapping_sub((inside >> high) & 1);
         self.last_boundary = (boundary >> high) & 1;
     }
+}
 
+impl Scanner {
     /// Ends the chunk; `next` is the byte after it (`None`: the input's end).
     pub(crate) fn finish(self, next: Option<u8>) -> ChunkScan {
         let next_ok = next.is_none_or(|b| self.dialect.is_boundary(b));
@@ -256,14 +389,15 @@ impl Scanner {
             .first_byte
             .is_some_and(|b| self.dialect.is_terminator(b));
         let summary = |lane: usize| Summary {
-            interior_starts: self.starts[lane],
+            interior_starts: self.lanes.starts[lane],
             first_is_content: lane == 1 || !first_is_terminator,
-            last_is_terminator: self.last_terminator[lane] != 0,
-            irregular: self.irregular[lane] != 0 || (self.last_closing[lane] != 0 && !next_ok),
+            last_is_terminator: self.lanes.last_terminator[lane] != 0,
+            irregular: self.lanes.irregular[lane] != 0
+                || (self.lanes.last_closing[lane] != 0 && !next_ok),
         };
         ChunkScan {
             by_start: [summary(0), summary(1)],
-            flips: self.parity != 0,
+            flips: self.lanes.parity != 0,
             empty: self.first_byte.is_none(),
         }
     }
