@@ -234,6 +234,8 @@ def main() -> int:
             results.append(measure(name, py_cmd(*PY_TOOLS[name]), args.runs))
         results.append(measure("ceiling: memchr newlines, 1 core", [str(tools), "memchr", str(path)], args.runs))
         results.append(measure("ceiling: memchr newlines, all cores", [str(tools), "memchr-mt", str(path)], args.runs))
+        results.append(measure("ceiling: pread only, no scan, all cores", [str(tools), "pread-mt", str(path)], args.runs))
+        results.append(measure("ceiling: mmap + memchr newlines, all cores", [str(tools), "mmap-memchr-mt", str(path)], args.runs))
         if shutil.which("wc"):
             results.append(measure_wall("ceiling: wc -l", ["wc", "-l"], args.runs, stdin_path=path))
         results.append(measure_wall("ceiling: cat > /dev/null", ["sh", "-c", f"cat '{path}' > /dev/null; echo 0"], args.runs))

@@ -59,6 +59,76 @@ fn memchr_lines_mt(path: &str) -> u64 {
     })
 }
 
+/// Reads the file on all cores with `pread`, as csvr does, and looks at nothing: the
+/// floor under any reader that copies out of the page cache.
+fn pread_mt(path: &str) -> u64 {
+    use std::os::unix::fs::FileExt;
+    let f = File::open(path).unwrap();
+    let len = f.metadata().unwrap().len();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                s.spawn(move || {
+                    let (mut pos, end) = (len * i / threads, len * (i + 1) / threads);
+                    let mut buf = vec![0u8; 1 << 18];
+                    while pos < end {
+                        let want = buf.len().min((end - pos) as usize);
+                        let got = f.read_at(&mut buf[..want], pos).unwrap();
+                        if got == 0 {
+                            break;
+                        }
+                        pos += got as u64;
+                    }
+                    0u64
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+/// Maps the file and counts newlines on all cores: the floor under a reader that maps
+/// the file instead of copying it (as polars does). A benchmark tool only: a file
+/// truncated while mapped would kill this process with SIGBUS.
+fn mmap_memchr_mt(path: &str) -> u64 {
+    use std::os::fd::AsRawFd;
+    let f = File::open(path).unwrap();
+    let len = f.metadata().unwrap().len() as usize;
+    if len == 0 {
+        return 0;
+    }
+    // SAFETY: a read-only private mapping of a file this process opened; the benchmark
+    // corpora are not modified while it runs.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_PRIVATE,
+            f.as_raw_fd(),
+            0,
+        )
+    };
+    assert_ne!(ptr, libc::MAP_FAILED);
+    // SAFETY: the mapping covers `len` readable bytes and lives until the munmap below.
+    let data = unsafe { std::slice::from_raw_parts(ptr as *const u8, len) };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let n = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let part = &data[len * i / threads..len * (i + 1) / threads];
+                s.spawn(move || memchr::memchr_iter(b'\n', part).count() as u64)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    // SAFETY: `data` is no longer used.
+    unsafe { libc::munmap(ptr, len) };
+    n
+}
+
 /// Runs a command and reports its peak RSS (see the module docs).
 fn rss(cmd: &[String]) -> ! {
     let status = std::process::Command::new(&cmd[0])
@@ -86,7 +156,7 @@ fn main() {
     let (tool, path) = match (args.first(), args.get(1)) {
         (Some(t), Some(p)) => (t.as_str(), p.as_str()),
         _ => {
-            eprintln!("usage: count-tools csvr|csv-crate|memchr|memchr-mt FILE [THREADS]");
+            eprintln!("usage: count-tools csvr|csvr-bytes|csvr-in-cache|csv-crate|memchr|memchr-mt|pread-mt|mmap-memchr-mt FILE [THREADS]");
             std::process::exit(2);
         }
     };
@@ -116,8 +186,28 @@ fn main() {
             }
             n
         }
+        // The scanner alone, on data already in the CPU cache: what one core computes,
+        // apart from reading memory (a diagnostic; not in run.py's table).
+        "csvr-in-cache" => {
+            let data = std::fs::read(path).unwrap();
+            let piece = &data[..1 << 18];
+            let mut o = csvr::Options::new();
+            o.set_threads(1).unwrap();
+            let start = Instant::now();
+            let mut n = 0;
+            for _ in 0..4096 {
+                n += csvr::count_bytes(piece, &o).unwrap();
+            }
+            eprintln!(
+                "in cache: {:.2} GB/s",
+                (1u64 << 30) as f64 / start.elapsed().as_secs_f64() / 1e9
+            );
+            n
+        }
         "memchr" => memchr_lines(path),
         "memchr-mt" => memchr_lines_mt(path),
+        "pread-mt" => pread_mt(path),
+        "mmap-memchr-mt" => mmap_memchr_mt(path),
         other => {
             eprintln!("unknown tool {other}");
             std::process::exit(2);
