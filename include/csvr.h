@@ -453,6 +453,21 @@ enum csvr_status csvr_options_set_threads(struct csvr_options *opts, size_t n);
 enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, uint64_t n);
 
 /**
+ * Sets reading ahead (default false): when true, a reader of a regular file or of bytes
+ * parses on a thread of its own, one batch ahead of the caller, so that parsing overlaps
+ * with the caller's own work on the records it has. Records, positions and errors are
+ * the same either way. The thread starts at the first read and is joined by
+ * `csvr_reader_free`; at most three batches exist at once. Readers of other inputs
+ * (pipes, terminals) read on the caller's thread. The Python binding turns it on.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_read_ahead(struct csvr_options *opts, bool yes);
+
+/**
  * Sets text mode (default false): when true, a reader checks that the header and every
  * record are valid UTF-8, and `csvr_reader_next` fails with `CSVR_ERR_UTF8` (naming the
  * record's position) on one that is not; the reader then goes on with the next record.

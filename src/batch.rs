@@ -55,21 +55,54 @@ impl Batch {
     }
 
     pub(crate) fn push(&mut self, record: &ByteRecord) {
+        let position = record.position().map(Position::from).unwrap_or_default();
+        let separated =
+            memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_some();
+        self.push_fields(record.iter(), position, separated);
+    }
+
+    /// Appends record `i` of `other`.
+    pub(crate) fn push_from(&mut self, other: &Batch, i: usize) {
+        let separated = !other.framed
+            && other
+                .fields(i)
+                .any(|f| memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, f).is_some());
+        self.push_fields(other.fields(i), other.positions[i], separated);
+    }
+
+    /// Appends one record; `separated` tells whether a field holds a separator byte.
+    fn push_fields<'a>(
+        &mut self,
+        fields: impl Iterator<Item = &'a [u8]>,
+        position: Position,
+        separated: bool,
+    ) {
         if !self.record_ends.is_empty() {
             self.data.push(RECORD_SEPARATOR);
         }
-        for (i, field) in record.iter().enumerate() {
+        for (i, field) in fields.enumerate() {
             if i > 0 {
                 self.data.push(FIELD_SEPARATOR);
             }
             self.data.extend_from_slice(field);
             self.field_ends.push(self.data.len());
         }
-        self.framed &=
-            memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_none();
+        self.framed &= !separated;
         self.record_ends.push(self.field_ends.len());
-        self.positions
-            .push(record.position().map(Position::from).unwrap_or_default());
+        self.positions.push(position);
+    }
+
+    /// Record `i` as a `ByteRecord`, with its position (panics if out of range).
+    pub(crate) fn to_record(&self, i: usize) -> ByteRecord {
+        let mut record: ByteRecord = self.fields(i).collect();
+        let p = self.positions[i];
+        let mut position = csv::Position::new();
+        position
+            .set_byte(p.byte)
+            .set_line(p.line)
+            .set_record(p.record);
+        record.set_position(Some(position));
+        record
     }
 
     /// The number of records.
@@ -110,17 +143,19 @@ impl Batch {
 
     /// The fields of record `i` (panics if out of range).
     pub fn record(&self, i: usize) -> Vec<&[u8]> {
+        self.fields(i).collect()
+    }
+
+    fn fields(&self, i: usize) -> impl Iterator<Item = &[u8]> {
         let first = if i == 0 { 0 } else { self.record_ends[i - 1] };
-        (first..self.record_ends[i])
-            .map(|f| {
-                let start = if f == 0 {
-                    0
-                } else {
-                    self.field_ends[f - 1] + 1
-                };
-                &self.data[start..self.field_ends[f]]
-            })
-            .collect()
+        (first..self.record_ends[i]).map(|f| {
+            let start = if f == 0 {
+                0
+            } else {
+                self.field_ends[f - 1] + 1
+            };
+            &self.data[start..self.field_ends[f]]
+        })
     }
 }
 

@@ -31,6 +31,7 @@ mod error;
 pub mod ffi;
 mod input;
 mod options;
+mod read_ahead;
 mod reader;
 
 pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};

@@ -60,6 +60,7 @@ pub struct Options {
     threads: usize,
     utf8: bool,
     max_record_bytes: u64,
+    read_ahead: bool,
 }
 
 /// The default longest record a [`crate::Reader`] accepts: far above any real record,
@@ -85,6 +86,7 @@ impl Default for Options {
             threads: 0,
             utf8: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            read_ahead: false,
         }
     }
 }
@@ -220,6 +222,35 @@ impl Options {
     /// The longest record a reader accepts (0: no limit).
     pub fn max_record_bytes(&self) -> u64 {
         self.max_record_bytes
+    }
+
+    /// Whether a reader of a regular file or of bytes parses on a thread of its own, one
+    /// batch ahead of the caller, so that parsing overlaps with what the caller does with
+    /// the records (a binding building its own objects, say). Default off.
+    ///
+    /// Records, positions and errors are the same either way; only the work moves. The
+    /// thread starts at the first read and ends when the reader is dropped; at most three
+    /// batches (about [`crate::BATCH_BYTES`] each) exist at once, so memory stays bounded.
+    /// Readers of other inputs (pipes, terminals, any `Read`) read on the caller's thread,
+    /// because a thread blocked reading them could not be stopped.
+    ///
+    /// ```
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_read_ahead(true);
+    /// let mut rdr = csvr::Reader::from_bytes(b"h\n1\n2\n".to_vec(), &opts)?;
+    /// let mut batch = csvr::Batch::new();
+    /// assert_eq!(rdr.read_batch(10, &mut batch)?, 2);
+    /// assert_eq!(rdr.read_batch(10, &mut batch)?, 0);
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn set_read_ahead(&mut self, yes: bool) -> &mut Self {
+        self.read_ahead = yes;
+        self
+    }
+
+    /// Whether readers parse ahead on a thread of their own.
+    pub fn read_ahead(&self) -> bool {
+        self.read_ahead
     }
 
     /// The field delimiter.

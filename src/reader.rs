@@ -14,6 +14,7 @@ use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
 use crate::input::{describe_path, open_file, BomSafe, RecordBudget};
 use crate::options::Options;
+use crate::read_ahead::ReadAhead;
 
 /// Where the header starts.
 const HEADER_POSITION: Position = Position {
@@ -39,6 +40,48 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub struct Reader<R> {
+    headers: Option<ByteRecord>,
+    state: State<R>,
+}
+
+/// Where parsing happens.
+enum State<R> {
+    /// On the caller's thread. `start_ahead` is set when reading ahead was asked for
+    /// and the input allows it: the first read then moves the parser to a worker.
+    Here {
+        parser: Parser<R>,
+        start_ahead: Option<StartAhead<R>>,
+    },
+    /// On a worker thread, one batch ahead. Records handed out one at a time come from
+    /// `batch`, starting at `next`; `current` is the last one handed out.
+    Ahead {
+        worker: ReadAhead,
+        batch: Batch,
+        next: usize,
+        current: Option<ByteRecord>,
+        /// An error met while gathering a batch that already held records.
+        pending: Option<Error>,
+        /// The last call handed over a worker's batch whole, and it ended before the
+        /// caller's limit: an error the worker held back after it is then the caller's
+        /// held-back error too (the parser would have met it filling that batch).
+        handed_whole: bool,
+    },
+    /// Only while moving from `Here` to `Ahead`.
+    Moving,
+}
+
+/// Starts a read-ahead worker: a function pointer, so that only constructors whose input
+/// is `Send + 'static` (and never blocks for long) need say how.
+type StartAhead<R> = fn(Parser<R>, usize) -> Result<ReadAhead, Parser<R>>;
+
+/// Records per batch when a read-ahead reader is first read one record at a time (a first
+/// [`Reader::read_batch`] sets the size instead: the caller's own batches then pass whole).
+const AHEAD_RECORDS: usize = 256;
+
+/// The parser under a [`Reader`]: the `csv` crate's reader with the record budget, the
+/// current record and the error held back by a batch. It runs on the caller's thread, or
+/// on a read-ahead worker's (`read_ahead`).
+pub(crate) struct Parser<R> {
     csv: csv::Reader<BomSafe<RecordBudget<R>>>,
     /// How the input is named in error messages.
     source: String,
@@ -78,19 +121,15 @@ impl Reader<File> {
 impl Reader<Cursor<Vec<u8>>> {
     /// Reads records from bytes held in memory.
     pub fn from_bytes(data: Vec<u8>, options: &Options) -> Result<Self, Error> {
-        Reader::from_reader(Cursor::new(data), options)
+        Ok(Reader::from_reader(Cursor::new(data), options)?.ahead_if(options.read_ahead()))
     }
 }
 
-impl<R: Read> Reader<R> {
-    /// Reads records from any `Read`, buffering a fixed amount.
-    pub fn from_reader(rdr: R, options: &Options) -> Result<Self, Error> {
-        Reader::with_source(rdr, options, "the input".to_string())
-    }
-
+impl<R: Read + Send + 'static> Reader<R> {
     /// Like [`Reader::from_path`], with the opened file passed through `wrap` first: for
     /// example `|f| Box::new(f) as Box<dyn Read + Send>` to hold readers of files and of
-    /// other inputs as one type.
+    /// other inputs as one type. Reading ahead (see [`Options::set_read_ahead`]) applies
+    /// to regular files only.
     pub fn from_path_with(
         path: impl AsRef<Path>,
         options: &Options,
@@ -99,10 +138,230 @@ impl<R: Read> Reader<R> {
         let path = path.as_ref();
         options.validate()?;
         let file = open_file(path)?;
-        Reader::with_source(wrap(file), options, describe_path(path))
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        let parser = Parser::new(wrap(file), options, describe_path(path))?;
+        Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && regular))
     }
 
-    fn with_source(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
+    /// Reads ahead (see [`Options::set_read_ahead`]) if `yes`: for inputs that are
+    /// `Send + 'static` and never block for long, such as bytes in memory.
+    pub fn ahead_if(mut self, yes: bool) -> Self {
+        if let State::Here { start_ahead, .. } = &mut self.state {
+            *start_ahead = yes.then_some(ReadAhead::start);
+        }
+        self
+    }
+}
+
+impl<R: Read> Reader<R> {
+    /// Reads records from any `Read`, buffering a fixed amount, on the caller's thread.
+    pub fn from_reader(rdr: R, options: &Options) -> Result<Self, Error> {
+        let parser = Parser::new(rdr, options, "the input".to_string())?;
+        Ok(Reader::with_parser(parser))
+    }
+
+    fn with_parser(parser: Parser<R>) -> Self {
+        Reader {
+            headers: parser.headers.clone(),
+            state: State::Here {
+                parser,
+                start_ahead: None,
+            },
+        }
+    }
+
+    /// The header record: `Some` (empty for empty input) when `has_header` is on.
+    pub fn headers(&self) -> Option<&ByteRecord> {
+        self.headers.as_ref()
+    }
+
+    /// Moves parsing to the read-ahead worker, which will read batches of `max_records`,
+    /// if that was asked for and has not happened.
+    fn settle(&mut self, max_records: usize) {
+        let State::Here {
+            start_ahead: Some(start),
+            ..
+        } = &self.state
+        else {
+            return;
+        };
+        let start = *start;
+        let State::Here { parser, .. } = std::mem::replace(&mut self.state, State::Moving) else {
+            unreachable!("matched above")
+        };
+        self.state = match start(parser, max_records.max(1)) {
+            Ok(worker) => State::Ahead {
+                worker,
+                batch: Batch::new(),
+                next: 0,
+                current: None,
+                pending: None,
+                handed_whole: false,
+            },
+            // No thread to be had: parse here.
+            Err(parser) => State::Here {
+                parser,
+                start_ahead: None,
+            },
+        };
+    }
+
+    /// Advances to the next record. `Ok(true)`: [`Reader::record`] is that record;
+    /// `Ok(false)`: there are no more. After an error there is no current record, and the
+    /// next call goes on with the record after the bad one, as the `csv` crate does.
+    pub fn next_record(&mut self) -> Result<bool, Error> {
+        self.settle(AHEAD_RECORDS);
+        match &mut self.state {
+            State::Here { parser, .. } => parser.next_record(),
+            State::Ahead {
+                worker,
+                batch,
+                next,
+                current,
+                pending,
+                handed_whole,
+            } => {
+                *current = None;
+                *handed_whole = false;
+                if let Some(e) = pending.take() {
+                    return Err(e);
+                }
+                if *next == batch.len() {
+                    *next = 0;
+                    if worker.next(batch, AHEAD_RECORDS)? == 0 {
+                        return Ok(false);
+                    }
+                }
+                *current = Some(batch.to_record(*next));
+                *next += 1;
+                Ok(true)
+            }
+            State::Moving => unreachable!("settled"),
+        }
+    }
+
+    /// The current record, if [`Reader::next_record`] last returned `Ok(true)`.
+    pub fn record(&self) -> Option<&ByteRecord> {
+        match &self.state {
+            State::Here { parser, .. } => parser.record(),
+            State::Ahead { current, .. } => current.as_ref(),
+            State::Moving => None,
+        }
+    }
+
+    /// Where the current record starts.
+    pub fn position(&self) -> Option<Position> {
+        self.record()
+            .and_then(ByteRecord::position)
+            .map(Position::from)
+    }
+
+    /// Reads up to `max_records` records into `batch` (replacing what it held) and returns
+    /// how many: 0 only at the end of the input. A batch stops early once it holds about
+    /// [`BATCH_BYTES`] of fields, so memory stays bounded. If a record fails after some
+    /// were read, those are returned and the error comes with the next call. Afterwards
+    /// there is no current record.
+    pub fn read_batch(&mut self, max_records: usize, out: &mut Batch) -> Result<usize, Error> {
+        self.settle(max_records);
+        match &mut self.state {
+            State::Here { parser, .. } => parser.read_batch(max_records, out),
+            State::Ahead {
+                worker,
+                batch,
+                next,
+                current,
+                pending,
+                handed_whole,
+            } => {
+                *current = None;
+                *handed_whole = false;
+                if let Some(e) = pending.take() {
+                    return Err(e);
+                }
+                if *next == batch.len() {
+                    *next = 0;
+                    worker.next(batch, max_records)?;
+                    // The worker fills its batches as the parser fills the caller's, so
+                    // one that ended for any reason but the worker's own limit is what
+                    // the caller would have got: hand it over whole.
+                    let n = batch.len();
+                    if n <= max_records && (n < worker.filled_max() || n == max_records) {
+                        std::mem::swap(batch, out);
+                        batch.clear();
+                        *handed_whole = n < max_records;
+                        return Ok(n);
+                    }
+                }
+                // Otherwise gather records one by one, stopping where the parser would.
+                out.clear();
+                while out.len() < max_records && out.data().len() < BATCH_BYTES {
+                    if *next < batch.len() {
+                        out.push_from(batch, *next);
+                        *next += 1;
+                        continue;
+                    }
+                    *next = 0;
+                    match worker.next(batch, max_records) {
+                        Ok(0) => break,
+                        Ok(_) => {}
+                        Err(e) if out.is_empty() => return Err(e),
+                        Err(e) => {
+                            *pending = Some(e);
+                            break;
+                        }
+                    }
+                }
+                Ok(out.len())
+            }
+            State::Moving => unreachable!("settled"),
+        }
+    }
+
+    /// Counts the records after the current one, consuming them (nothing is decoded).
+    pub fn count_remaining(&mut self) -> Result<u64, Error> {
+        self.settle(AHEAD_RECORDS);
+        match &mut self.state {
+            State::Here { parser, .. } => parser.count_remaining(),
+            State::Ahead {
+                worker,
+                batch,
+                next,
+                current,
+                pending,
+                handed_whole,
+            } => {
+                *current = None;
+                let after_whole = std::mem::take(handed_whole);
+                if let Some(e) = pending.take() {
+                    return Err(e);
+                }
+                let mut n = (batch.len() - *next) as u64;
+                let mut first = true;
+                loop {
+                    // Whatever happens next, the records of this batch are consumed.
+                    let got = worker.next(batch, AHEAD_RECORDS);
+                    *next = batch.len();
+                    match got {
+                        Ok(0) => return Ok(n),
+                        Ok(got) => n += got as u64,
+                        // The error held back by the batch the caller got: reported, as
+                        // the parser reports its own held-back error first.
+                        Err(e) if first && after_whole && worker.held_back() => return Err(e),
+                        // Counting does not decode: a record that is not UTF-8 is still
+                        // one record, as the parser's own count says.
+                        Err(e) if e.kind() == ErrorKind::Utf8 => n += 1,
+                        Err(e) => return Err(e),
+                    }
+                    first = false;
+                }
+            }
+            State::Moving => unreachable!("settled"),
+        }
+    }
+}
+
+impl<R: Read> Parser<R> {
+    fn new(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
         options.validate()?;
         // The csv crate's default buffer size, on purpose: with a one-byte terminator its
         // line numbers depend on where buffer boundaries fall, so only the same size gives
@@ -122,7 +381,7 @@ impl<R: Read> Reader<R> {
         } else {
             Record::Bytes(ByteRecord::new())
         };
-        let mut reader = Reader {
+        let mut reader = Parser {
             csv,
             source,
             headers,
@@ -146,15 +405,13 @@ impl<R: Read> Reader<R> {
             .map_err(|too_long| Error::new(ErrorKind::Parse, too_long.to_string()))
     }
 
-    /// The header record: `Some` (empty for empty input) when `has_header` is on.
-    pub fn headers(&self) -> Option<&ByteRecord> {
-        self.headers.as_ref()
+    /// Whether an error is held back for the next call.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.is_some()
     }
 
-    /// Advances to the next record. `Ok(true)`: [`Reader::record`] is that record;
-    /// `Ok(false)`: there are no more. After an error there is no current record, and the
-    /// next call goes on with the record after the bad one, as the `csv` crate does.
-    pub fn next_record(&mut self) -> Result<bool, Error> {
+    /// See [`Reader::next_record`].
+    fn next_record(&mut self) -> Result<bool, Error> {
         self.has_current = false;
         if let Some(e) = self.pending.take() {
             return Err(e);
@@ -186,24 +443,16 @@ impl<R: Read> Reader<R> {
         }
     }
 
-    /// The current record, if [`Reader::next_record`] last returned `Ok(true)`.
-    pub fn record(&self) -> Option<&ByteRecord> {
+    fn record(&self) -> Option<&ByteRecord> {
         self.has_current.then(|| self.record.as_bytes())
     }
 
-    /// Where the current record starts.
-    pub fn position(&self) -> Option<Position> {
-        self.record()
-            .and_then(ByteRecord::position)
-            .map(Position::from)
-    }
-
-    /// Reads up to `max_records` records into `batch` (replacing what it held) and returns
-    /// how many: 0 only at the end of the input. A batch stops early once it holds about
-    /// [`BATCH_BYTES`] of fields, so memory stays bounded. If a record fails after some
-    /// were read, those are returned and the error comes with the next call. Afterwards
-    /// there is no current record.
-    pub fn read_batch(&mut self, max_records: usize, batch: &mut Batch) -> Result<usize, Error> {
+    /// See [`Reader::read_batch`].
+    pub(crate) fn read_batch(
+        &mut self,
+        max_records: usize,
+        batch: &mut Batch,
+    ) -> Result<usize, Error> {
         batch.clear();
         while batch.len() < max_records && batch.data().len() < BATCH_BYTES {
             match self.next_record() {
@@ -220,8 +469,8 @@ impl<R: Read> Reader<R> {
         Ok(batch.len())
     }
 
-    /// Counts the records after the current one, consuming them (nothing is decoded).
-    pub fn count_remaining(&mut self) -> Result<u64, Error> {
+    /// See [`Reader::count_remaining`].
+    fn count_remaining(&mut self) -> Result<u64, Error> {
         self.has_current = false;
         if let Some(e) = self.pending.take() {
             return Err(e);

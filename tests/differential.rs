@@ -556,3 +556,161 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+/// One step of a reader driven by a random mix of calls, in comparable form.
+#[derive(Debug, PartialEq)]
+enum Call {
+    Next(Result<Option<(Fields, Option<Position>)>, Failed>),
+    /// The records and whether the batch was framed.
+    Batch(Result<(Vec<(Fields, Position)>, bool), Failed>),
+    Count(Result<u64, Failed>),
+}
+
+type Fields = Vec<Vec<u8>>;
+type Failed = (ErrorKind, Option<Position>);
+
+/// `blank_lines`: report every line as 0 (see `without_lines_if`).
+fn call<R: Read>(
+    rdr: &mut Reader<R>,
+    op: usize,
+    batch: &mut csvr::Batch,
+    blank_lines: bool,
+) -> Call {
+    let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
+    let blank = |p: Position| Position {
+        line: if blank_lines { 0 } else { p.line },
+        ..p
+    };
+    let err = |e: csvr::Error| (e.kind(), e.position().map(blank));
+    match op {
+        0..=3 => Call::Next(
+            rdr.next_record()
+                .map(|more| {
+                    more.then(|| (fields(rdr.record().unwrap()), rdr.position().map(blank)))
+                })
+                .map_err(err),
+        ),
+        4..=8 => Call::Batch(
+            rdr.read_batch(op - 3, batch)
+                .map(|n| {
+                    assert!(n <= op - 3);
+                    let records = (0..n)
+                        .map(|i| {
+                            let f = batch.record(i).into_iter().map(<[u8]>::to_vec).collect();
+                            (f, blank(batch.positions()[i]))
+                        })
+                        .collect();
+                    (records, batch.is_framed())
+                })
+                .map_err(err),
+        ),
+        _ => Call::Count(rdr.count_remaining().map_err(err)),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// A reader that parses ahead on a worker thread answers every mix of calls exactly as
+    /// one that parses on the caller's thread: records, positions, errors, batches, counts.
+    #[test]
+    fn reading_ahead_changes_nothing(
+        d in dialect(), data in input(), ops in prop::collection::vec(0usize..10, 0..24),
+    ) {
+        reads_ahead_like_here(&d, &data, ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The same over inputs of many batches.
+    #[test]
+    fn reading_ahead_large_inputs_changes_nothing(
+        d in dialect(), data in big_input(), ops in prop::collection::vec(0usize..10, 0..24),
+    ) {
+        reads_ahead_like_here(&d, &data, ops)?;
+    }
+}
+
+fn reads_ahead_like_here(d: &Dialect, data: &[u8], ops: Vec<usize>) -> Result<(), TestCaseError> {
+    let opts = options(d);
+    if opts.validate().is_err() {
+        return Ok(());
+    }
+    let mut ahead_opts = opts.clone();
+    ahead_opts.set_read_ahead(true);
+    let here = Reader::from_bytes(data.to_vec(), &opts);
+    let ahead = Reader::from_bytes(data.to_vec(), &ahead_opts);
+    let (mut here, mut ahead) = match (here, ahead) {
+        (Ok(h), Ok(a)) => (h, a),
+        (h, a) => {
+            prop_assert_eq!(h.err().map(|e| e.kind()), a.err().map(|e| e.kind()));
+            return Ok(());
+        }
+    };
+    prop_assert_eq!(here.headers(), ahead.headers());
+    let (mut b1, mut b2) = (csvr::Batch::new(), csvr::Batch::new());
+    // The given calls, then single reads to the end. With a one-byte terminator,
+    // csv-core's line numbers depend on the record buffer's size, which counting (with a
+    // buffer of its own) changes: compare lines only where they hold.
+    let blank = d.terminator != Terminator::CrlfAny;
+    for op in ops {
+        prop_assert_eq!(
+            call(&mut here, op, &mut b1, blank),
+            call(&mut ahead, op, &mut b2, blank),
+            "op {}",
+            op
+        );
+    }
+    loop {
+        let step = call(&mut here, 0, &mut b1, blank);
+        prop_assert_eq!(&step, &call(&mut ahead, 0, &mut b2, blank));
+        if step == Call::Next(Ok(None)) {
+            return Ok(());
+        }
+    }
+}
+
+/// Files read ahead (a worker per reader) give the same records, and freeing a reader
+/// mid-file stops its worker and closes the file.
+#[cfg(target_os = "linux")]
+#[test]
+fn read_ahead_files_agree_and_free_closes_them() {
+    let dir = std::env::temp_dir().join(format!("csvr-ahead-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("a.csv");
+    let mut data = b"id,text\n".to_vec();
+    for i in 0..20_000 {
+        data.extend_from_slice(format!("{i},\"line {i}\nwith, comma\"\n").as_bytes());
+    }
+    std::fs::write(&path, &data).unwrap();
+    let mut opts = Options::new();
+    opts.set_read_ahead(true);
+    let d = Dialect {
+        delimiter: b',',
+        quote: b'"',
+        escape: None,
+        double_quote: true,
+        quoting: true,
+        comment: None,
+        has_header: true,
+        flexible: true,
+        trim: Trim::None,
+        terminator: Terminator::CrlfAny,
+        utf8: false,
+    };
+    let (_, expected) = oracle_steps(&d, &data, usize::MAX);
+    let ours = csvr_steps(Reader::from_path(&path, &opts), true, usize::MAX);
+    assert_eq!(ours.1, expected);
+    let fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = fds();
+    for _ in 0..200 {
+        let mut rdr = Reader::from_path(&path, &opts).unwrap();
+        let mut batch = csvr::Batch::new();
+        assert_eq!(rdr.read_batch(100, &mut batch).unwrap(), 100);
+        drop(rdr);
+    }
+    assert_eq!(fds(), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -178,7 +178,8 @@ pub unsafe extern "C" fn csvr_reader_from_bytes(
             )
         };
         let input: Input = Box::new(std::io::Cursor::new(data.to_vec()));
-        out.write(into_handle(Reader::from_reader(input, &options)?));
+        let reader = Reader::from_reader(input, &options)?.ahead_if(options.read_ahead());
+        out.write(into_handle(reader));
         Ok(CSVR_OK)
     })
 }

@@ -387,6 +387,127 @@ static void test_open_free_cycles(void) {
              before, open_fds(), cycles);
 }
 
+/* One call on a reader, described as text: statuses, fields and positions, so that two
+ * readers can be compared call by call. */
+static void describe_call(csvr_reader *r, int op, char *out, size_t cap) {
+    size_t used = 0;
+#define PUT(...) (used += (size_t)snprintf(out + used, used < cap ? cap - used : 0, __VA_ARGS__))
+    if (op == 0) {
+        csvr_status s = csvr_reader_next(r);
+        PUT("next %d", (int)s);
+        size_t n = 0;
+        if (s == CSVR_OK && csvr_reader_field_count(r, &n) == CSVR_OK) {
+            for (size_t i = 0; i < n; i++) {
+                const uint8_t *p;
+                size_t len;
+                csvr_reader_field(r, i, &p, &len);
+                PUT(" [%.*s]", (int)len, (const char *)p);
+            }
+            uint64_t l, b, rec;
+            csvr_reader_position(r, &l, &b, &rec);
+            PUT(" @%llu/%llu/%llu", (unsigned long long)l, (unsigned long long)b,
+                (unsigned long long)rec);
+        }
+    } else if (op < 4) {
+        csvr_batch batch;
+        csvr_status s = csvr_reader_next_batch(r, (size_t)op * 3, &batch);
+        PUT("batch %d", (int)s);
+        if (s == CSVR_OK) {
+            PUT(" n=%zu framed=%d [%.*s]", batch.records, (int)batch.framed, (int)batch.len,
+                (const char *)batch.data);
+            for (size_t i = 0; i < batch.records; i++) {
+                PUT(" @%llu", (unsigned long long)batch.positions[i].byte);
+            }
+        }
+    } else {
+        uint64_t n = 0;
+        csvr_status s = csvr_reader_count(r, &n);
+        PUT("count %d %llu", (int)s, (unsigned long long)n);
+    }
+    if (used >= cap && cap > 0) {
+        out[cap - 1] = 0;
+    }
+#undef PUT
+}
+
+/* A reader that parses ahead on a thread of its own answers every call as one that
+ * does not; freeing it mid-file stops the thread and closes the file. */
+static void test_read_ahead(void) {
+    CHECK_ST(csvr_options_set_read_ahead(NULL, true), CSVR_ERR_NULL);
+    char path[PATH_MAX];
+    tmp_path(path, sizeof path, "read-ahead.csv");
+    size_t cap = 1 << 20, len = 0;
+    char *data = malloc(cap);
+    if (!CHECK(data != NULL)) {
+        return;
+    }
+    len += (size_t)snprintf(data + len, cap - len, "id,text\n");
+    for (int i = 0; i < 3000; i++) {
+        /* Every 97th record is ragged, every 89th is not UTF-8. */
+        len += (size_t)snprintf(data + len, cap - len,
+                                i % 97 == 5    ? "%d\n"
+                                : i % 89 == 7  ? "%d,\"bad \xff\"\n"
+                                               : "%d,\"line\nwith, comma\"\n",
+                                i);
+    }
+    write_file(path, data, len);
+    csvr_options *plain = new_options(), *ahead = new_options();
+    for (int k = 0; k < 2; k++) {
+        csvr_options *o = k == 0 ? plain : ahead;
+        CHECK_ST(csvr_options_set_flexible(o, false), CSVR_OK);
+        CHECK_ST(csvr_options_set_utf8(o, true), CSVR_OK);
+    }
+    CHECK_ST(csvr_options_set_read_ahead(ahead, true), CSVR_OK);
+    /* From a file and from bytes; a fixed mix of calls, then single reads to the end. */
+    for (int source = 0; source < 2; source++) {
+        csvr_reader *a = NULL, *b = NULL;
+        if (source == 0) {
+            CHECK_ST(csvr_reader_open(path, plain, &a), CSVR_OK);
+            CHECK_ST(csvr_reader_open(path, ahead, &b), CSVR_OK);
+        } else {
+            CHECK_ST(csvr_reader_from_bytes((const uint8_t *)data, len, plain, &a), CSVR_OK);
+            CHECK_ST(csvr_reader_from_bytes((const uint8_t *)data, len, ahead, &b), CSVR_OK);
+        }
+        if (a == NULL || b == NULL) {
+            csvr_reader_free(a);
+            csvr_reader_free(b);
+            continue;
+        }
+        static char da[1 << 16], db[1 << 16];
+        long differ = 0, calls = 0;
+        for (int i = 0; i < 12000; i++) {
+            int op = i < 600 ? (i * 7) % 4 : i == 2000 ? 4 : 0;
+            describe_call(a, op, da, sizeof da);
+            describe_call(b, op, db, sizeof db);
+            calls++;
+            if (strcmp(da, db) != 0 && differ++ == 0) {
+                check_at(false, __FILE__, __LINE__, "call %d differs:\n  %s\n  %s", i, da, db);
+            }
+        }
+        CHECK(differ == 0 && calls == 12000);
+        csvr_reader_free(a);
+        csvr_reader_free(b);
+    }
+    /* Freed mid-file, many times over: no descriptor left behind. */
+    const char *env = getenv("CSVR_TEST_CYCLES");
+    long cycles = (env != NULL ? strtol(env, NULL, 10) : 100000) / 50;
+    int before = open_fds();
+    long bad = 0;
+    for (long i = 0; i < cycles; i++) {
+        csvr_reader *r = NULL;
+        csvr_batch batch;
+        bad += csvr_reader_open(path, ahead, &r) != CSVR_OK;
+        bad += csvr_reader_next_batch(r, 10, &batch) != CSVR_OK;
+        csvr_reader_free(r);
+    }
+    CHECK(bad == 0);
+    check_at(open_fds() == before, __FILE__, __LINE__, "open fds: %d before, %d after %ld cycles",
+             before, open_fds(), cycles);
+    csvr_options_free(plain);
+    csvr_options_free(ahead);
+    free(data);
+}
+
 static void test_options_clone(void) {
     csvr_options *o = csvr_options_new();
     CHECK_ST(csvr_options_set_delimiter(o, ';'), CSVR_OK);
@@ -2072,6 +2193,7 @@ int main(void) {
     RUN(test_status_names);
     RUN(test_options_clone);
     RUN(test_max_record_bytes);
+    RUN(test_read_ahead);
     RUN(test_open_free_cycles);
     RUN(test_counts);
     RUN(test_count_null_data);

@@ -45,6 +45,7 @@ class ReaderOptions(CountOptions, total=False):
     quote: ByteValue
     threads: int
     max_record_bytes: int
+    read_ahead: bool
 
 
 # csvr_trim values (CSVR_TRIM_NONE ... CSVR_TRIM_ALL in include/csvr.h).
@@ -147,6 +148,7 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "terminator": (lib.csvr_options_set_terminator, _optional_byte),
     "threads": (lib.csvr_options_set_threads, _threads),
     "max_record_bytes": (lib.csvr_options_set_max_record_bytes, _record_limit),
+    "read_ahead": (lib.csvr_options_set_read_ahead, _bool),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.

@@ -1,0 +1,153 @@
+//! Parsing one batch ahead of the caller, on a thread of its own.
+//!
+//! A binding spends most of its time building its own objects from the fields (Python's
+//! strings, say); parsing the next batch meanwhile on another core takes the parse off
+//! that critical path. The worker owns the parser and fills batches from a small pool:
+//! one the caller holds, one ready, one being filled. Batches are exchanged, never
+//! copied, and the pool's size is fixed, so memory stays bounded whatever the input.
+
+use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::{self, JoinHandle};
+
+use crate::batch::Batch;
+use crate::error::Error;
+use crate::reader::Parser;
+
+/// Batches in flight besides the caller's: one ready, one being filled.
+const POOL: usize = 2;
+
+/// A filled batch, the most records it was allowed, what reading it returned (for an
+/// error, the batch is empty), and whether that error was held back by the batch before.
+type Filled = (Batch, usize, Result<usize, Error>, bool);
+
+/// A batch to fill, with the most records the caller last asked for.
+type ToFill = (Batch, usize);
+
+pub(crate) struct ReadAhead {
+    filled: Receiver<Filled>,
+    /// Batches the caller is done with, back to the worker to be filled again. Dropping
+    /// it (with `filled`) tells the worker to stop.
+    empty: Option<SyncSender<ToFill>>,
+    worker: Option<JoinHandle<()>>,
+    /// The worker said the input is over: later reads return 0 at once.
+    ended: bool,
+    /// The last error [`ReadAhead::next`] returned was held back by the batch before.
+    held_back: bool,
+    /// The most records the last batch [`ReadAhead::next`] returned was allowed.
+    filled_max: usize,
+}
+
+impl ReadAhead {
+    /// Starts a worker that reads batches of up to `max_records` records from `parser`
+    /// (later, of as many as the caller last asked for).
+    /// If no thread can be had, the parser comes back, to be read on this thread.
+    // Called once per reader: the size of the parser handed back costs nothing.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn start<R: Read + Send + 'static>(
+        parser: Parser<R>,
+        max_records: usize,
+    ) -> Result<ReadAhead, Parser<R>> {
+        let (filled_tx, filled) = sync_channel::<Filled>(POOL);
+        let (empty, empty_rx) = sync_channel::<ToFill>(POOL + 1);
+        // The parser goes to the worker through a channel, so that it is still here if
+        // the thread cannot be started.
+        let (parser_tx, parser_rx) = sync_channel::<Parser<R>>(1);
+        let spawned = thread::Builder::new()
+            .name("csvr-read-ahead".into())
+            .spawn(move || {
+                let Ok(mut parser) = parser_rx.recv() else {
+                    return;
+                };
+                // Ends when the caller hangs up (a send or receive fails) or the input ends.
+                while let Ok((mut batch, max)) = empty_rx.recv() {
+                    let held_back = parser.has_pending();
+                    let result = parser.read_batch(max, &mut batch);
+                    let end = matches!(result, Ok(0));
+                    if filled_tx.send((batch, max, result, held_back)).is_err() || end {
+                        return;
+                    }
+                }
+            });
+        let worker = match spawned {
+            Ok(worker) => worker,
+            Err(_) => return Err(parser),
+        };
+        parser_tx
+            .send(parser)
+            .expect("the worker waits for the parser");
+        for _ in 0..POOL {
+            empty
+                .send((Batch::new(), max_records))
+                .expect("the pool fits the channel");
+        }
+        Ok(ReadAhead {
+            filled,
+            empty: Some(empty),
+            worker: Some(worker),
+            ended: false,
+            held_back: false,
+            filled_max: max_records,
+        })
+    }
+
+    /// The most records the batch the last [`ReadAhead::next`] returned was allowed.
+    pub(crate) fn filled_max(&self) -> usize {
+        self.filled_max
+    }
+
+    /// Whether the error the last [`ReadAhead::next`] returned had been held back by the
+    /// batch before it (and was not met by that read itself).
+    pub(crate) fn held_back(&self) -> bool {
+        self.held_back
+    }
+
+    /// The next batch, exchanged into `out` (whose old contents go back to the pool, to
+    /// be filled with up to `max_records` records): what [`Parser::read_batch`] returned
+    /// for it, in order.
+    pub(crate) fn next(&mut self, out: &mut Batch, max_records: usize) -> Result<usize, Error> {
+        if self.ended {
+            out.clear();
+            return Ok(0);
+        }
+        match self.filled.recv() {
+            Ok((mut fresh, filled_max, result, held_back)) => {
+                std::mem::swap(out, &mut fresh);
+                self.held_back = held_back;
+                self.filled_max = filled_max;
+                self.ended = matches!(result, Ok(0));
+                if let Some(empty) = &self.empty {
+                    // Fails only once the worker has ended, when the pool is not needed.
+                    let _ = empty.send((fresh, max_records.max(1)));
+                }
+                result
+            }
+            Err(_) => {
+                // The worker is gone without saying the input ended: it panicked. Carry
+                // the panic to this thread, where the FFI boundary catches it.
+                self.ended = true;
+                if let Some(worker) = self.worker.take() {
+                    if let Err(panic) = worker.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                }
+                out.clear();
+                Ok(0)
+            }
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // Hanging up wakes the worker wherever it waits; it then drops the parser, which
+        // closes the input. Waiting for that keeps "free" meaning "the file is closed".
+        // The worker reads only regular files and memory, so the wait is short.
+        self.empty = None;
+        let (_, dead) = sync_channel(0);
+        drop(std::mem::replace(&mut self.filled, dead));
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}

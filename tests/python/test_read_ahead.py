@@ -1,0 +1,96 @@
+"""Reading ahead (the library parsing on a thread of its own, on by default in Python)
+changes where the work happens, never what a reader yields."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+
+import csvr
+
+
+def _data() -> bytes:
+    rows = [b"id,text\n"]
+    for i in range(5000):
+        if i % 97 == 5:
+            rows.append(b"%d\n" % i)  # ragged: an error with flexible=False
+        elif i % 89 == 7:
+            rows.append(b'%d,"bad \xff"\n' % i)  # not UTF-8: an error in text mode
+        else:
+            rows.append(b'%d,"line\nwith, comma"\n' % i)
+    return b"".join(rows)
+
+
+def _outcomes(reader: csvr.Reader[Any], stop_after: int = -1) -> list[object]:
+    """Every row (with its position) and every error, in order; a count of the rest
+    after ``stop_after`` rows if that is not -1."""
+    seen: list[object] = []
+    while True:
+        if len(seen) == stop_after:
+            try:
+                seen.append(("count", reader.count()))
+            except csvr.Error as e:  # a ragged record fails a strict count
+                seen.append(("count failed", type(e).__name__, str(e)))
+            return seen
+        try:
+            row = next(reader)
+        except StopIteration:
+            return seen
+        except csvr.Error as e:
+            seen.append((type(e).__name__, str(e)))
+            continue
+        seen.append((row, reader.position))
+
+
+@pytest.mark.parametrize("raw", [False, True])
+@pytest.mark.parametrize("stop_after", [-1, 0, 1, 300])
+@pytest.mark.parametrize("from_file", [False, True])
+def test_rows_positions_errors_and_counts_are_the_same(
+    tmp_path: Path, raw: bool, stop_after: int, from_file: bool
+) -> None:
+    data = _data()
+    path = tmp_path / "a.csv"
+    path.write_bytes(data)
+    source: Union[Path, bytes] = path if from_file else data
+    results = []
+    for read_ahead in (False, True):
+        with csvr.Reader(source, raw=raw, flexible=False, read_ahead=read_ahead) as r:
+            results.append(_outcomes(r, stop_after))
+    assert results[0] == results[1]
+    assert len(results[0]) > 100 or stop_after != -1
+
+
+def test_for_loops_agree(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"a,b\n" + b"".join(b'%d,"x\ny"\n' % i for i in range(20000)))
+    with csvr.Reader(path, read_ahead=False) as plain, csvr.Reader(path) as ahead:
+        assert list(plain) == list(ahead)
+
+
+def _tasks() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_closing_mid_file_stops_the_thread_and_closes_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(_data())
+    fds, tasks = len(os.listdir("/proc/self/fd")), _tasks()
+    for _ in range(2000):
+        with csvr.Reader(path, raw=True) as r:
+            next(r)
+            assert _tasks() == tasks + 1  # the read-ahead thread, while reading
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert _tasks() == tasks
+    # A reader never read starts no thread.
+    r = csvr.Reader(path)
+    assert _tasks() == tasks
+    r.close()
+
+
+def test_read_ahead_must_be_a_bool() -> None:
+    with pytest.raises(TypeError):
+        csvr.Reader(b"a\n1\n", read_ahead="yes")  # type: ignore[call-overload]
