@@ -186,6 +186,12 @@ public:
     /// Text mode: records must be UTF-8, or reading throws CSVR_ERR_UTF8 (default false).
     Options& utf8(bool yes) & { return set(csvr_options_set_utf8, yes); }
     Options&& utf8(bool yes) && { return std::move(utf8(yes)); }
+    /// The longest record a reader accepts, in bytes; 0 means no limit (default 16 MiB).
+    Options& max_record_bytes(std::uint64_t n) & { return set(csvr_options_set_max_record_bytes, n); }
+    Options&& max_record_bytes(std::uint64_t n) && { return std::move(max_record_bytes(n)); }
+    /// Parse one batch ahead on a thread of the reader's own (files and bytes; default false).
+    Options& read_ahead(bool yes) & { return set(csvr_options_set_read_ahead, yes); }
+    Options&& read_ahead(bool yes) && { return std::move(read_ahead(yes)); }
 
     /// The C handle, for calling the C API directly; still owned by this object.
     const csvr_options* get() const noexcept { return handle_; }

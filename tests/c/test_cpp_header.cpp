@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+#include <vector>
 
 #ifndef CSVR_ROOT_DIR
 #error "compile with -DCSVR_ROOT_DIR='\"/path/to/checkout\"' (the Makefile does)"
@@ -188,6 +189,31 @@ void test_utf8() {
     CHECK(!reader.next());
 }
 
+// Reading ahead on a thread of the reader's own changes no record; a record over the
+// limit is an error.
+void test_read_ahead_and_record_limit() {
+    std::string data = "id,text\n";
+    for (int i = 0; i < 2000; i++) {
+        data += std::to_string(i) + ",\"a\nb\"\n";
+    }
+    std::vector<std::vector<std::string>> rows[2];
+    for (int ahead = 0; ahead < 2; ahead++) {
+        csvr::Reader reader = csvr::Reader::from_bytes(data, csvr::Options().read_ahead(ahead == 1));
+        while (reader.next()) {
+            std::vector<std::string> row;
+            for (std::string_view f : reader.record()) {
+                row.emplace_back(f);
+            }
+            rows[ahead].push_back(std::move(row));
+        }
+    }
+    CHECK(rows[0].size() == 2000 && rows[0] == rows[1]);
+    csvr::Reader limited = csvr::Reader::from_bytes("h\nshort\nmuch too long\n",
+                                                    csvr::Options().max_record_bytes(8));
+    CHECK(limited.next());
+    EXPECT_ERROR(CSVR_ERR_PARSE, limited.next());
+}
+
 void test_files() {
     const std::string sample = CSVR_ROOT_DIR "/examples/data/sample.csv";
     std::uint64_t want = 0;
@@ -239,6 +265,7 @@ int main() {
     test_range_for();
     test_options();
     test_utf8();
+    test_read_ahead_and_record_limit();
     test_files();
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed > 0 ? 1 : 0;
