@@ -71,6 +71,15 @@ PY_TOOLS = {
 PY_ROWS = {
     "csvr.Reader rows (list[str])": ("import csvr", "sum(1 for _ in csvr.Reader(p))"),
     "csvr.Reader rows (raw bytes)": ("import csvr", "sum(1 for _ in csvr.Reader(p, raw=True))"),
+    # The same on one core: the library parses on the caller's thread.
+    "csvr.Reader rows (list[str], read_ahead=False)": (
+        "import csvr",
+        "sum(1 for _ in csvr.Reader(p, read_ahead=False))",
+    ),
+    "csvr.Reader rows (raw, read_ahead=False)": (
+        "import csvr",
+        "sum(1 for _ in csvr.Reader(p, raw=True, read_ahead=False))",
+    ),
     "python csv.reader rows": (
         "import csv",
         "sum(1 for _ in csv.reader(open(p, newline='', encoding='utf-8'))) - 1",
@@ -150,29 +159,29 @@ def fmt_rss(r: Result) -> str:
 
 def table(corpus: str, size: int, reference: Result, results: list[Result], rows: list[Result]) -> str:
     lines = [f"\n## {corpus}.csv  ({size / 2**20:.0f} MiB, csvr count {reference.count})", ""]
-    lines.append(f"| {'tool':40} | {'seconds':>8} | {'MB/s':>8} | {'csvr is':>8} | {'RSS MiB':>8} | count ok |")
-    lines.append(f"|{'-' * 42}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 10}|----------|")
+    lines.append(f"| {'tool':46} | {'seconds':>8} | {'MB/s':>8} | {'csvr is':>8} | {'RSS MiB':>8} | count ok |")
+    lines.append(f"|{'-' * 48}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 10}|----------|")
     for r in results:
         if r.error:
-            lines.append(f"| {r.tool:40} | {'-':>8} | {'-':>8} | {'-':>8} | {'-':>8} | {r.error} |")
+            lines.append(f"| {r.tool:46} | {'-':>8} | {'-':>8} | {'-':>8} | {'-':>8} | {r.error} |")
             continue
         mbs = size / 1e6 / r.median
         ratio = r.median / reference.median
         ok = "n/a" if r.count is None else ("yes" if r.count == reference.count else f"no ({r.count})")
         lines.append(
-            f"| {r.tool:40} | {r.median:8.3f} | {mbs:8.0f} | {ratio:7.2f}x | {fmt_rss(r)} | {ok} |"
+            f"| {r.tool:46} | {r.median:8.3f} | {mbs:8.0f} | {ratio:7.2f}x | {fmt_rss(r)} | {ok} |"
         )
     if rows:
         base = next((r for r in rows if r.tool == "python csv.reader rows" and not r.error), None)
-        lines += ["", f"| {'row iteration':40} | {'seconds':>8} | {'rows/s':>10} | {'vs csv':>7} | {'RSS MiB':>8} |"]
-        lines.append(f"|{'-' * 42}|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 10}|")
+        lines += ["", f"| {'row iteration':46} | {'seconds':>8} | {'rows/s':>10} | {'vs csv':>7} | {'RSS MiB':>8} |"]
+        lines.append(f"|{'-' * 48}|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 10}|")
         for r in rows:
             if r.error:
-                lines.append(f"| {r.tool:40} | {r.error} |")
+                lines.append(f"| {r.tool:46} | {r.error} |")
                 continue
             rps = (r.count or 0) / r.median
             rel = f"{base.median / r.median:6.2f}x" if base else "     -"
-            lines.append(f"| {r.tool:40} | {r.median:8.3f} | {rps:10.0f} | {rel} | {fmt_rss(r)} |")
+            lines.append(f"| {r.tool:46} | {r.median:8.3f} | {rps:10.0f} | {rel} | {fmt_rss(r)} |")
     return "\n".join(lines)
 
 
