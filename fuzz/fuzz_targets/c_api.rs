@@ -119,6 +119,7 @@ fuzz_target!(|input: &[u8]| {
                     csvr_options_set_double_quote(opts, arg & 4 != 0);
                     csvr_options_set_quoting(opts, arg & 8 != 0);
                     csvr_options_set_utf8(opts, arg & 16 != 0);
+                    csvr_options_set_read_ahead(opts, arg & 32 != 0);
                 }
                 18 => {
                     csvr_options_set_threads(opts, arg as usize * 7);

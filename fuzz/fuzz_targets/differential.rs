@@ -41,6 +41,7 @@ fn options(control: &[u8; 4]) -> (Options, csv::ReaderBuilder) {
         .set_has_header(has_header)
         .set_flexible(flexible)
         .set_trim(trim)
+        .set_read_ahead(control[2] & 0x80 != 0)
         .set_threads(1 + (flags >> 4) as usize % 3)
         .unwrap();
     let mut b = csv::ReaderBuilder::new();
