@@ -26,6 +26,9 @@ CASES = {
         sys.executable, "-c", "import csvr,sys; print(sum(1 for _ in csvr.Reader(sys.argv[1])))", p],
     "read, Python csvr.Reader rows (raw)": lambda p: [
         sys.executable, "-c", "import csvr,sys; print(sum(1 for _ in csvr.Reader(sys.argv[1], raw=True)))", p],
+    "read, Python rows (str), read_ahead=False": lambda p: [
+        sys.executable, "-c",
+        "import csvr,sys; print(sum(1 for _ in csvr.Reader(sys.argv[1], read_ahead=False)))", p],
 }
 
 
