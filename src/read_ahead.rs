@@ -151,3 +151,42 @@ impl Drop for ReadAhead {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Read};
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    use crate::{Batch, Options, Reader};
+
+    /// Gives `good` bytes, then panics: a bug in the input's code, on the worker.
+    struct PanicsAfter {
+        good: &'static [u8],
+    }
+
+    impl Read for PanicsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.good.is_empty() {
+                panic!("the input broke");
+            }
+            let n = buf.len().min(self.good.len());
+            buf[..n].copy_from_slice(&self.good[..n]);
+            self.good = &self.good[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_panic_on_the_worker_reaches_the_caller() {
+        let mut opts = Options::new();
+        opts.set_has_header(false);
+        let input = PanicsAfter { good: b"a,b\n" };
+        let mut rdr = Reader::from_reader(input, &opts).unwrap().ahead_if(true);
+        let mut batch = Batch::new();
+        let caught = catch_unwind(AssertUnwindSafe(|| rdr.read_batch(10, &mut batch)));
+        let payload = caught.expect_err("the worker's panic is carried over");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"the input broke"));
+        // The reader is dropped with its worker gone: no hang, no second panic.
+        drop(rdr);
+    }
+}
