@@ -458,7 +458,9 @@ enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, ui
  * with the caller's own work on the records it has. Records, positions and errors are
  * the same either way. The thread starts at the first read and is joined by
  * `csvr_reader_free`; at most three batches exist at once. Readers of other inputs
- * (pipes, terminals) read on the caller's thread. The Python binding turns it on.
+ * (pipes, terminals) read on the caller's thread. The Python binding turns it on. After
+ * `fork()`, the child has no copy of the thread: reading such a reader there fails with
+ * `CSVR_ERR_INVALID`, and freeing it is safe.
  *
  * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
  *

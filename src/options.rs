@@ -232,7 +232,9 @@ impl Options {
     /// thread starts at the first read and ends when the reader is dropped; at most three
     /// batches (about [`crate::BATCH_BYTES`] each) exist at once, so memory stays bounded.
     /// Readers of other inputs (pipes, terminals, any `Read`) read on the caller's thread,
-    /// because a thread blocked reading them could not be stopped.
+    /// because a thread blocked reading them could not be stopped. In a child made by
+    /// `fork()` the thread does not exist: reading such a reader there is an
+    /// [`crate::ErrorKind::Invalid`] error; dropping it is safe.
     ///
     /// ```
     /// let mut opts = csvr::Options::new();

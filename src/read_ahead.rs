@@ -36,6 +36,9 @@ pub(crate) struct ReadAhead {
     held_back: bool,
     /// The most records the last batch [`ReadAhead::next`] returned was allowed.
     filled_max: usize,
+    /// The process that started the worker. A child forked from it has a copy of this
+    /// struct but no worker thread: waiting for one there would hang for ever.
+    process: u32,
 }
 
 impl ReadAhead {
@@ -88,6 +91,7 @@ impl ReadAhead {
             ended: false,
             held_back: false,
             filled_max: max_records,
+            process: std::process::id(),
         })
     }
 
@@ -109,6 +113,12 @@ impl ReadAhead {
         if self.ended {
             out.clear();
             return Ok(0);
+        }
+        if std::process::id() != self.process {
+            return Err(Error::invalid(
+                "this reader was reading ahead on a thread that a fork did not copy: \
+                 it cannot be read in the child process",
+            ));
         }
         match self.filled.recv() {
             Ok((mut fresh, filled_max, result, held_back)) => {
@@ -147,7 +157,12 @@ impl Drop for ReadAhead {
         let (_, dead) = sync_channel(0);
         drop(std::mem::replace(&mut self.filled, dead));
         if let Some(worker) = self.worker.take() {
-            let _ = worker.join();
+            if std::process::id() == self.process {
+                let _ = worker.join();
+            } else {
+                // In a forked child the thread does not exist: neither join nor detach it.
+                std::mem::forget(worker);
+            }
         }
     }
 }

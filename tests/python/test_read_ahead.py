@@ -94,3 +94,26 @@ def test_closing_mid_file_stops_the_thread_and_closes_the_file(tmp_path: Path) -
 def test_read_ahead_must_be_a_bool() -> None:
     with pytest.raises(TypeError):
         csvr.Reader(b"a\n1\n", read_ahead="yes")  # type: ignore[call-overload]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_gets_an_error_not_a_hang(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(_data())
+    with csvr.Reader(path, raw=True) as r:
+        next(r)  # the read-ahead thread is running
+        pid = os.fork()
+        if pid == 0:  # the child: the thread was not copied
+            code = 1
+            try:
+                try:
+                    for _ in range(10_000):
+                        next(r)
+                except csvr.InvalidArgumentError as e:
+                    code = 0 if "fork" in str(e) else 2
+                r.close()  # must not wait for the missing thread
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        assert sum(1 for _ in r) > 4000  # the parent reads on
