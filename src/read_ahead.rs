@@ -10,9 +10,11 @@ use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::{self, JoinHandle};
 
+use csv::ByteRecord;
+
 use crate::batch::Batch;
-use crate::error::Error;
-use crate::reader::Parser;
+use crate::error::{Error, ErrorKind};
+use crate::reader::{Parser, BATCH_BYTES};
 
 /// Batches in flight besides the caller's: one ready, one being filled.
 const POOL: usize = 2;
@@ -24,7 +26,150 @@ type Filled = (Batch, usize, Result<usize, Error>, bool);
 /// A batch to fill, with the most records the caller last asked for.
 type ToFill = (Batch, usize);
 
-pub(crate) struct ReadAhead {
+/// Records per batch when a read-ahead reader is first read one record at a time (a first
+/// [`crate::Reader::read_batch`] sets the size instead: the caller's own batches then pass
+/// whole).
+pub(crate) const AHEAD_RECORDS: usize = 256;
+
+/// The caller's side of a reader that reads ahead: what [`crate::Reader`] does with its
+/// parser on the worker, answered from the worker's batches exactly as the parser would
+/// answer on the caller's thread (the differential tests hold both to that).
+pub(crate) struct Ahead {
+    worker: ReadAhead,
+    /// The worker's last batch; records handed out one at a time come from it, from
+    /// `next` on.
+    batch: Batch,
+    next: usize,
+    /// The last record handed out one at a time.
+    current: Option<ByteRecord>,
+    /// An error met while gathering a batch that already held records.
+    pending: Option<Error>,
+    /// The last call handed over a worker's batch whole, and it ended before the caller's
+    /// limit: an error the worker held back after it is then the caller's held-back error
+    /// too (the parser would have met it filling that batch).
+    handed_whole: bool,
+}
+
+impl Ahead {
+    /// Moves `parser` to a worker that reads batches of `max_records` records at first;
+    /// if no thread can be had, the parser comes back, to be read on this thread.
+    // Called once per reader: the size of the parser handed back costs nothing.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn start<R: Read + Send + 'static>(
+        parser: Parser<R>,
+        max_records: usize,
+    ) -> Result<Ahead, Parser<R>> {
+        Ok(Ahead {
+            worker: ReadAhead::start(parser, max_records)?,
+            batch: Batch::new(),
+            next: 0,
+            current: None,
+            pending: None,
+            handed_whole: false,
+        })
+    }
+
+    /// See [`crate::Reader::next_record`].
+    pub(crate) fn next_record(&mut self) -> Result<bool, Error> {
+        self.current = None;
+        self.handed_whole = false;
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        if self.next == self.batch.len() {
+            self.next = 0;
+            if self.worker.next(&mut self.batch, AHEAD_RECORDS)? == 0 {
+                return Ok(false);
+            }
+        }
+        self.current = Some(self.batch.to_record(self.next));
+        self.next += 1;
+        Ok(true)
+    }
+
+    /// See [`crate::Reader::record`].
+    pub(crate) fn record(&self) -> Option<&ByteRecord> {
+        self.current.as_ref()
+    }
+
+    /// See [`crate::Reader::read_batch`].
+    pub(crate) fn read_batch(
+        &mut self,
+        max_records: usize,
+        out: &mut Batch,
+    ) -> Result<usize, Error> {
+        self.current = None;
+        self.handed_whole = false;
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        if self.next == self.batch.len() {
+            self.next = 0;
+            self.worker.next(&mut self.batch, max_records)?;
+            // The worker fills its batches as the parser fills the caller's, so one that
+            // ended for any reason but the worker's own limit is what the caller would
+            // have got: hand it over whole.
+            let n = self.batch.len();
+            if n <= max_records && (n < self.worker.filled_max() || n == max_records) {
+                std::mem::swap(&mut self.batch, out);
+                self.batch.clear();
+                self.handed_whole = n < max_records;
+                return Ok(n);
+            }
+        }
+        // Otherwise gather records one by one, stopping where the parser would.
+        out.clear();
+        while out.len() < max_records && out.data().len() < BATCH_BYTES {
+            if self.next < self.batch.len() {
+                out.push_from(&self.batch, self.next);
+                self.next += 1;
+                continue;
+            }
+            self.next = 0;
+            match self.worker.next(&mut self.batch, max_records) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if out.is_empty() => return Err(e),
+                Err(e) => {
+                    self.pending = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(out.len())
+    }
+
+    /// See [`crate::Reader::count_remaining`].
+    pub(crate) fn count_remaining(&mut self) -> Result<u64, Error> {
+        self.current = None;
+        let after_whole = std::mem::take(&mut self.handed_whole);
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let mut n = (self.batch.len() - self.next) as u64;
+        let mut first = true;
+        loop {
+            // Whatever happens next, the records of this batch are consumed.
+            let got = self.worker.next(&mut self.batch, AHEAD_RECORDS);
+            self.next = self.batch.len();
+            match got {
+                Ok(0) => return Ok(n),
+                Ok(got) => n += got as u64,
+                // The error held back by the batch the caller got: reported, as the
+                // parser reports its own held-back error first.
+                Err(e) if first && after_whole && self.worker.held_back() => return Err(e),
+                // Counting does not decode: a record that is not UTF-8 is still one
+                // record, as the parser's own count says.
+                Err(e) if e.kind() == ErrorKind::Utf8 => n += 1,
+                Err(e) => return Err(e),
+            }
+            first = false;
+        }
+    }
+}
+
+/// The worker and the channels to it.
+struct ReadAhead {
     filled: Receiver<Filled>,
     /// Batches the caller is done with, back to the worker to be filled again. Dropping
     /// it (with `filled`) tells the worker to stop.

@@ -14,7 +14,7 @@ use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
 use crate::input::{describe_path, open_file, BomSafe, RecordBudget};
 use crate::options::Options;
-use crate::read_ahead::ReadAhead;
+use crate::read_ahead::{Ahead, AHEAD_RECORDS};
 
 /// Where the header starts.
 const HEADER_POSITION: Position = Position {
@@ -52,31 +52,15 @@ enum State<R> {
         parser: Parser<R>,
         start_ahead: Option<StartAhead<R>>,
     },
-    /// On a worker thread, one batch ahead. Records handed out one at a time come from
-    /// `batch`, starting at `next`; `current` is the last one handed out.
-    Ahead {
-        worker: ReadAhead,
-        batch: Batch,
-        next: usize,
-        current: Option<ByteRecord>,
-        /// An error met while gathering a batch that already held records.
-        pending: Option<Error>,
-        /// The last call handed over a worker's batch whole, and it ended before the
-        /// caller's limit: an error the worker held back after it is then the caller's
-        /// held-back error too (the parser would have met it filling that batch).
-        handed_whole: bool,
-    },
+    /// On a worker thread, one batch ahead.
+    Ahead(Ahead),
     /// Only while moving from `Here` to `Ahead`.
     Moving,
 }
 
 /// Starts a read-ahead worker: a function pointer, so that only constructors whose input
 /// is `Send + 'static` (and never blocks for long) need say how.
-type StartAhead<R> = fn(Parser<R>, usize) -> Result<ReadAhead, Parser<R>>;
-
-/// Records per batch when a read-ahead reader is first read one record at a time (a first
-/// [`Reader::read_batch`] sets the size instead: the caller's own batches then pass whole).
-const AHEAD_RECORDS: usize = 256;
+type StartAhead<R> = fn(Parser<R>, usize) -> Result<Ahead, Parser<R>>;
 
 /// The parser under a [`Reader`]: the `csv` crate's reader with the record budget, the
 /// current record and the error held back by a batch. It runs on the caller's thread, or
@@ -147,7 +131,7 @@ impl<R: Read + Send + 'static> Reader<R> {
     /// `Send + 'static` and never block for long, such as bytes in memory.
     pub fn ahead_if(mut self, yes: bool) -> Self {
         if let State::Here { start_ahead, .. } = &mut self.state {
-            *start_ahead = yes.then_some(ReadAhead::start);
+            *start_ahead = yes.then_some(Ahead::start);
         }
         self
     }
@@ -190,14 +174,7 @@ impl<R: Read> Reader<R> {
             unreachable!("matched above")
         };
         self.state = match start(parser, max_records.max(1)) {
-            Ok(worker) => State::Ahead {
-                worker,
-                batch: Batch::new(),
-                next: 0,
-                current: None,
-                pending: None,
-                handed_whole: false,
-            },
+            Ok(ahead) => State::Ahead(ahead),
             // No thread to be had: parse here.
             Err(parser) => State::Here {
                 parser,
@@ -213,29 +190,7 @@ impl<R: Read> Reader<R> {
         self.settle(AHEAD_RECORDS);
         match &mut self.state {
             State::Here { parser, .. } => parser.next_record(),
-            State::Ahead {
-                worker,
-                batch,
-                next,
-                current,
-                pending,
-                handed_whole,
-            } => {
-                *current = None;
-                *handed_whole = false;
-                if let Some(e) = pending.take() {
-                    return Err(e);
-                }
-                if *next == batch.len() {
-                    *next = 0;
-                    if worker.next(batch, AHEAD_RECORDS)? == 0 {
-                        return Ok(false);
-                    }
-                }
-                *current = Some(batch.to_record(*next));
-                *next += 1;
-                Ok(true)
-            }
+            State::Ahead(ahead) => ahead.next_record(),
             State::Moving => unreachable!("settled"),
         }
     }
@@ -244,7 +199,7 @@ impl<R: Read> Reader<R> {
     pub fn record(&self) -> Option<&ByteRecord> {
         match &self.state {
             State::Here { parser, .. } => parser.record(),
-            State::Ahead { current, .. } => current.as_ref(),
+            State::Ahead(ahead) => ahead.record(),
             State::Moving => None,
         }
     }
@@ -265,54 +220,7 @@ impl<R: Read> Reader<R> {
         self.settle(max_records);
         match &mut self.state {
             State::Here { parser, .. } => parser.read_batch(max_records, out),
-            State::Ahead {
-                worker,
-                batch,
-                next,
-                current,
-                pending,
-                handed_whole,
-            } => {
-                *current = None;
-                *handed_whole = false;
-                if let Some(e) = pending.take() {
-                    return Err(e);
-                }
-                if *next == batch.len() {
-                    *next = 0;
-                    worker.next(batch, max_records)?;
-                    // The worker fills its batches as the parser fills the caller's, so
-                    // one that ended for any reason but the worker's own limit is what
-                    // the caller would have got: hand it over whole.
-                    let n = batch.len();
-                    if n <= max_records && (n < worker.filled_max() || n == max_records) {
-                        std::mem::swap(batch, out);
-                        batch.clear();
-                        *handed_whole = n < max_records;
-                        return Ok(n);
-                    }
-                }
-                // Otherwise gather records one by one, stopping where the parser would.
-                out.clear();
-                while out.len() < max_records && out.data().len() < BATCH_BYTES {
-                    if *next < batch.len() {
-                        out.push_from(batch, *next);
-                        *next += 1;
-                        continue;
-                    }
-                    *next = 0;
-                    match worker.next(batch, max_records) {
-                        Ok(0) => break,
-                        Ok(_) => {}
-                        Err(e) if out.is_empty() => return Err(e),
-                        Err(e) => {
-                            *pending = Some(e);
-                            break;
-                        }
-                    }
-                }
-                Ok(out.len())
-            }
+            State::Ahead(ahead) => ahead.read_batch(max_records, out),
             State::Moving => unreachable!("settled"),
         }
     }
@@ -322,39 +230,7 @@ impl<R: Read> Reader<R> {
         self.settle(AHEAD_RECORDS);
         match &mut self.state {
             State::Here { parser, .. } => parser.count_remaining(),
-            State::Ahead {
-                worker,
-                batch,
-                next,
-                current,
-                pending,
-                handed_whole,
-            } => {
-                *current = None;
-                let after_whole = std::mem::take(handed_whole);
-                if let Some(e) = pending.take() {
-                    return Err(e);
-                }
-                let mut n = (batch.len() - *next) as u64;
-                let mut first = true;
-                loop {
-                    // Whatever happens next, the records of this batch are consumed.
-                    let got = worker.next(batch, AHEAD_RECORDS);
-                    *next = batch.len();
-                    match got {
-                        Ok(0) => return Ok(n),
-                        Ok(got) => n += got as u64,
-                        // The error held back by the batch the caller got: reported, as
-                        // the parser reports its own held-back error first.
-                        Err(e) if first && after_whole && worker.held_back() => return Err(e),
-                        // Counting does not decode: a record that is not UTF-8 is still
-                        // one record, as the parser's own count says.
-                        Err(e) if e.kind() == ErrorKind::Utf8 => n += 1,
-                        Err(e) => return Err(e),
-                    }
-                    first = false;
-                }
-            }
+            State::Ahead(ahead) => ahead.count_remaining(),
             State::Moving => unreachable!("settled"),
         }
     }
