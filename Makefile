@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := differential c_api
 
 .PHONY: run test lib header python examples test-rust test-c test-python test-bench lint \
-        bench bench-tools bench-memory test-fuzz fuzz-tools clean
+        bench bench-tools bench-memory test-fuzz fuzz-tools test-aarch64 clean
 
 ## run: build everything and count the bundled sample through Python and the C example
 run: python examples
@@ -28,7 +28,7 @@ run: python examples
 
 ## test: every test suite (Rust, C and C++ with valgrind and sanitizers, fuzzing for
 ## FUZZ_SECONDS per target, a benchmark smoke run, Python)
-test: test-rust test-c test-fuzz test-bench test-python
+test: test-rust test-c test-aarch64 test-fuzz test-bench test-python
 
 ## lib: the shared and static library in target/release
 lib:
@@ -92,6 +92,16 @@ test-fuzz: fuzz-tools
 SIZES ?= 100 1024 4096
 bench-memory: bench-tools python
 	$(VPY) bench/memory.py --sizes $(SIZES)
+
+## test-aarch64: the library's unit tests (the NEON scanner among them) built for AArch64
+## and run under qemu-user; needs qemu-user and gcc-aarch64-linux-gnu (.ci/run installs them)
+AARCH64 := aarch64-unknown-linux-gnu
+test-aarch64:
+	rustup target add $(AARCH64)
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+	$(CARGO) test --release --target $(AARCH64) --lib
+	$(CARGO) clippy --target $(AARCH64) --all-targets -- -D warnings
 
 lint:
 	$(CARGO) fmt --check

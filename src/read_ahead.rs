@@ -221,13 +221,15 @@ impl ReadAhead {
             Ok(worker) => worker,
             Err(_) => return Err(parser),
         };
-        parser_tx
-            .send(parser)
-            .expect("the worker waits for the parser");
+        if let Err(unsent) = parser_tx.send(parser) {
+            // The worker is gone before it began (it cannot fail there, but if it did,
+            // the parser is still here to be read on this thread).
+            return Err(unsent.0);
+        }
         for _ in 0..POOL {
-            empty
-                .send((Batch::new(), max_records))
-                .expect("the pool fits the channel");
+            // Fails only if the worker has ended already, having met the input's end in
+            // the first batch: then no more batches are needed.
+            let _ = empty.send((Batch::new(), max_records));
         }
         Ok(ReadAhead {
             filled,
@@ -333,6 +335,23 @@ mod tests {
             buf[..n].copy_from_slice(&self.good[..n]);
             self.good = &self.good[n..];
             Ok(n)
+        }
+    }
+
+    /// On a tiny input the worker can end before the pool is even handed to it: the
+    /// race an emulated AArch64 run found (it panicked "the pool fits the channel").
+    #[test]
+    fn a_worker_that_ends_at_once_is_no_error() {
+        let mut opts = Options::new();
+        opts.set_read_ahead(true);
+        for data in [&b""[..], b"h\n", b"h\n1\n"] {
+            for _ in 0..2000 {
+                let mut rdr = Reader::from_bytes(data.to_vec(), &opts).unwrap();
+                let mut batch = Batch::new();
+                let n = rdr.read_batch(1, &mut batch).unwrap();
+                assert_eq!(n, usize::from(data.len() > 2));
+                assert_eq!(rdr.read_batch(1, &mut batch).unwrap(), 0);
+            }
         }
     }
 

@@ -16,11 +16,14 @@ pub(crate) struct Masks {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Classifier {
     /// One byte at a time; every platform (on x86-64 only the tests use it).
-    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    #[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), allow(dead_code))]
     Portable,
     /// 16 bytes at a time; every x86-64 CPU.
     #[cfg(target_arch = "x86_64")]
     Sse2,
+    /// 16 bytes at a time; every AArch64 CPU.
+    #[cfg(target_arch = "aarch64")]
+    Neon,
     /// 32 bytes at a time, with a carry-less multiply for the quote parity (and POPCNT,
     /// BMI1 and BMI2 for the bit work).
     #[cfg(target_arch = "x86_64")]
@@ -44,7 +47,14 @@ impl Classifier {
             }
             Classifier::Sse2
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        #[cfg(target_arch = "aarch64")]
+        {
+            if std::arch::is_aarch64_feature_detected!("neon") {
+                return Classifier::Neon;
+            }
+            Classifier::Portable
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         Classifier::Portable
     }
 
@@ -52,6 +62,10 @@ impl Classifier {
     #[cfg(test)]
     pub(crate) fn all_supported() -> Vec<Classifier> {
         let mut all = vec![Classifier::Portable];
+        #[cfg(target_arch = "aarch64")]
+        if Classifier::detect() == Classifier::Neon {
+            all.push(Classifier::Neon);
+        }
         #[cfg(target_arch = "x86_64")]
         {
             all.push(Classifier::Sse2);
@@ -75,6 +89,9 @@ pub(crate) fn classify(classifier: Classifier, block: &[u8; 64], d: &FastDialect
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2.
         Classifier::Avx2 => unsafe { x86::avx2(block, d) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: `Classifier::detect` picks Neon only when the CPU reports NEON.
+        Classifier::Neon => unsafe { arm::neon(block, d) },
     }
 }
 
@@ -238,9 +255,106 @@ pub(crate) mod x86 {
     }
 }
 
+#[cfg(target_arch = "aarch64")]
+pub(crate) mod arm {
+    use std::arch::aarch64::*;
+
+    #[cfg(test)]
+    use super::Masks;
+    use crate::count::scan::FastDialect;
+
+    /// Bit `i` of the result is set when byte `i` of the 64 compared bytes matched (each
+    /// lane of `eq` is 0x00 or 0xFF). NEON has no movemask: weigh each lane by its bit
+    /// and add neighbours until one byte holds eight lanes (as simdjson does).
+    ///
+    /// # Safety
+    /// The CPU supports NEON.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn bitmask(eq: [uint8x16_t; 4]) -> u64 {
+        const WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+        // SAFETY: WEIGHTS holds the 16 bytes the load reads.
+        let weights = unsafe { vld1q_u8(WEIGHTS.as_ptr()) };
+        let pairs = vpaddq_u8(vandq_u8(eq[0], weights), vandq_u8(eq[1], weights));
+        let pairs2 = vpaddq_u8(vandq_u8(eq[2], weights), vandq_u8(eq[3], weights));
+        let quads = vpaddq_u8(pairs, pairs2);
+        let bytes = vpaddq_u8(quads, quads);
+        vgetq_lane_u64::<0>(vreinterpretq_u64_u8(bytes))
+    }
+
+    /// The block as four 16-byte vectors.
+    ///
+    /// # Safety
+    /// The CPU supports NEON.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    unsafe fn load(block: &[u8; 64]) -> [uint8x16_t; 4] {
+        // SAFETY: each load reads 16 bytes at offsets 0, 16, 32, 48: inside the block.
+        unsafe {
+            let p = block.as_ptr();
+            [
+                vld1q_u8(p),
+                vld1q_u8(p.add(16)),
+                vld1q_u8(p.add(32)),
+                vld1q_u8(p.add(48)),
+            ]
+        }
+    }
+
+    /// # Safety
+    /// The CPU supports NEON.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(crate) unsafe fn neon_quotes_terms(block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
+        // SAFETY (all three): the caller guarantees NEON.
+        let v = unsafe { load(block) };
+        let (t0, t1) = (vdupq_n_u8(d.terminators[0]), vdupq_n_u8(d.terminators[1]));
+        let terms = v.map(|x| vorrq_u8(vceqq_u8(x, t0), vceqq_u8(x, t1)));
+        let quotes = match d.quote {
+            Some(q) => unsafe { bitmask(v.map(|x| vceqq_u8(x, vdupq_n_u8(q)))) },
+            None => 0,
+        };
+        (quotes, unsafe { bitmask(terms) })
+    }
+
+    /// # Safety
+    /// The CPU supports NEON.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(crate) unsafe fn neon_delims(block: &[u8; 64], d: &FastDialect) -> u64 {
+        let delim = vdupq_n_u8(d.delimiter);
+        // SAFETY (both): the caller guarantees NEON.
+        let v = unsafe { load(block) };
+        unsafe { bitmask(v.map(|x| vceqq_u8(x, delim))) }
+    }
+
+    /// # Safety
+    /// The CPU supports NEON.
+    #[cfg(test)]
+    #[target_feature(enable = "neon")]
+    pub(crate) unsafe fn neon(block: &[u8; 64], d: &FastDialect) -> Masks {
+        // SAFETY (both): the caller guarantees NEON.
+        let (quotes, terms) = unsafe { neon_quotes_terms(block, d) };
+        Masks {
+            quotes,
+            delims: unsafe { neon_delims(block, d) },
+            terms,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Where the CPU has SIMD, the scanner uses it (the emulated AArch64 run included).
+    #[test]
+    fn simd_is_picked_where_available() {
+        #[cfg(target_arch = "aarch64")]
+        assert_eq!(Classifier::detect(), Classifier::Neon);
+        #[cfg(target_arch = "x86_64")]
+        assert_ne!(Classifier::detect(), Classifier::Portable);
+    }
 
     #[test]
     fn every_classifier_agrees_with_the_portable_one() {

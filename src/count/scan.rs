@@ -180,6 +180,9 @@ impl Scanner {
             // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2,
             // PCLMULQDQ, POPCNT, BMI1 and BMI2.
             Classifier::Avx2 => unsafe { self.feed_avx2(bytes) },
+            #[cfg(target_arch = "aarch64")]
+            // SAFETY: `Classifier::detect` picks Neon only when the CPU reports NEON.
+            Classifier::Neon => unsafe { self.feed_neon(bytes) },
         }
     }
 
@@ -214,6 +217,23 @@ impl Scanner {
                 delims: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_delims(b, d) },
                 // SAFETY: this function only runs where PCLMULQDQ is available.
                 prefix_xor: |x| unsafe { prefix_xor_clmul(x) },
+            },
+        )
+    }
+
+    /// # Safety
+    /// The CPU supports NEON.
+    #[cfg(target_arch = "aarch64")]
+    #[target_feature(enable = "neon")]
+    unsafe fn feed_neon(&mut self, bytes: &[u8]) {
+        use super::classify::arm::{neon_delims, neon_quotes_terms};
+        self.feed_with(
+            bytes,
+            &Kernel {
+                // SAFETY (both): this function only runs where NEON is available.
+                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { neon_quotes_terms(b, d) },
+                delims: |b: &[u8; 64], d: &FastDialect| unsafe { neon_delims(b, d) },
+                prefix_xor,
             },
         )
     }
