@@ -306,15 +306,18 @@ pub(crate) mod arm {
     #[inline]
     #[target_feature(enable = "neon")]
     pub(crate) unsafe fn neon_quotes_terms(block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
-        // SAFETY (all three): the caller guarantees NEON.
+        // SAFETY: the caller guarantees NEON.
         let v = unsafe { load(block) };
         let (t0, t1) = (vdupq_n_u8(d.terminators[0]), vdupq_n_u8(d.terminators[1]));
         let terms = v.map(|x| vorrq_u8(vceqq_u8(x, t0), vceqq_u8(x, t1)));
         let quotes = match d.quote {
+            // SAFETY: the caller guarantees NEON.
             Some(q) => unsafe { bitmask(v.map(|x| vceqq_u8(x, vdupq_n_u8(q)))) },
             None => 0,
         };
-        (quotes, unsafe { bitmask(terms) })
+        // SAFETY: the caller guarantees NEON.
+        let terms = unsafe { bitmask(terms) };
+        (quotes, terms)
     }
 
     /// # Safety
@@ -323,8 +326,9 @@ pub(crate) mod arm {
     #[target_feature(enable = "neon")]
     pub(crate) unsafe fn neon_delims(block: &[u8; 64], d: &FastDialect) -> u64 {
         let delim = vdupq_n_u8(d.delimiter);
-        // SAFETY (both): the caller guarantees NEON.
+        // SAFETY: the caller guarantees NEON.
         let v = unsafe { load(block) };
+        // SAFETY: as above.
         unsafe { bitmask(v.map(|x| vceqq_u8(x, delim))) }
     }
 
@@ -333,10 +337,11 @@ pub(crate) mod arm {
     #[cfg(test)]
     #[target_feature(enable = "neon")]
     pub(crate) unsafe fn neon(block: &[u8; 64], d: &FastDialect) -> Masks {
-        // SAFETY (both): the caller guarantees NEON.
+        // SAFETY: the caller guarantees NEON.
         let (quotes, terms) = unsafe { neon_quotes_terms(block, d) };
         Masks {
             quotes,
+            // SAFETY: as above.
             delims: unsafe { neon_delims(block, d) },
             terms,
         }

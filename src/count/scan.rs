@@ -195,8 +195,9 @@ impl Scanner {
         self.feed_with(
             bytes,
             &Kernel {
-                // SAFETY (both): this function only runs where SSE2 is available.
+                // SAFETY: this function only runs where SSE2 is available.
                 quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_quotes_terms(b, d) },
+                // SAFETY: as above.
                 delims: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_delims(b, d) },
                 prefix_xor,
             },
@@ -212,8 +213,9 @@ impl Scanner {
         self.feed_with(
             bytes,
             &Kernel {
-                // SAFETY (both): this function only runs where AVX2 is available.
+                // SAFETY: this function only runs where AVX2 is available.
                 quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_quotes_terms(b, d) },
+                // SAFETY: as above.
                 delims: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_delims(b, d) },
                 // SAFETY: this function only runs where PCLMULQDQ is available.
                 prefix_xor: |x| unsafe { prefix_xor_clmul(x) },
@@ -230,8 +232,9 @@ impl Scanner {
         self.feed_with(
             bytes,
             &Kernel {
-                // SAFETY (both): this function only runs where NEON is available.
+                // SAFETY: this function only runs where NEON is available.
                 quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { neon_quotes_terms(b, d) },
+                // SAFETY: as above.
                 delims: |b: &[u8; 64], d: &FastDialect| unsafe { neon_delims(b, d) },
                 prefix_xor,
             },

@@ -30,17 +30,31 @@ fn memchr_lines(path: &str) -> u64 {
 }
 
 fn memchr_lines_mt(path: &str) -> u64 {
+    pread_on_all_cores(path, 1 << 20, |block| {
+        memchr::memchr_iter(b'\n', block).count() as u64
+    })
+}
+
+/// Reads the file on all cores with `pread`, as csvr does, and looks at nothing: the
+/// floor under any reader that copies out of the page cache.
+fn pread_mt(path: &str) -> u64 {
+    pread_on_all_cores(path, 1 << 18, |_| 0)
+}
+
+/// Splits the file into one range per core and reads each on its own thread in blocks
+/// of `block` bytes with `pread`, summing what `each` says of every block.
+fn pread_on_all_cores(path: &str, block: usize, each: impl Fn(&[u8]) -> u64 + Sync) -> u64 {
     use std::os::unix::fs::FileExt;
     let f = File::open(path).unwrap();
     let len = f.metadata().unwrap().len();
     let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
     std::thread::scope(|s| {
-        let f = &f;
+        let (f, each) = (&f, &each);
         let handles: Vec<_> = (0..threads)
             .map(|i| {
                 s.spawn(move || {
                     let (mut pos, end) = (len * i / threads, len * (i + 1) / threads);
-                    let mut buf = vec![0u8; 1 << 20];
+                    let mut buf = vec![0u8; block];
                     let mut n = 0;
                     while pos < end {
                         let want = buf.len().min((end - pos) as usize);
@@ -48,40 +62,10 @@ fn memchr_lines_mt(path: &str) -> u64 {
                         if got == 0 {
                             break;
                         }
-                        n += memchr::memchr_iter(b'\n', &buf[..got]).count() as u64;
+                        n += each(&buf[..got]);
                         pos += got as u64;
                     }
                     n
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    })
-}
-
-/// Reads the file on all cores with `pread`, as csvr does, and looks at nothing: the
-/// floor under any reader that copies out of the page cache.
-fn pread_mt(path: &str) -> u64 {
-    use std::os::unix::fs::FileExt;
-    let f = File::open(path).unwrap();
-    let len = f.metadata().unwrap().len();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from) as u64;
-    std::thread::scope(|s| {
-        let f = &f;
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                s.spawn(move || {
-                    let (mut pos, end) = (len * i / threads, len * (i + 1) / threads);
-                    let mut buf = vec![0u8; 1 << 18];
-                    while pos < end {
-                        let want = buf.len().min((end - pos) as usize);
-                        let got = f.read_at(&mut buf[..want], pos).unwrap();
-                        if got == 0 {
-                            break;
-                        }
-                        pos += got as u64;
-                    }
-                    0u64
                 })
             })
             .collect();
