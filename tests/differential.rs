@@ -70,6 +70,31 @@ struct Dialect {
     utf8: bool,
 }
 
+/// csvr's defaults, as the oracle needs them spelled out (checked against `Options::new`
+/// in `the_default_dialect_is_csvrs_default`).
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            delimiter: b',',
+            quote: b'"',
+            escape: None,
+            double_quote: true,
+            quoting: true,
+            comment: None,
+            has_header: true,
+            flexible: true,
+            trim: Trim::None,
+            terminator: Terminator::CrlfAny,
+            utf8: false,
+        }
+    }
+}
+
+#[test]
+fn the_default_dialect_is_csvrs_default() {
+    assert_eq!(options(&Dialect::default()), Options::new());
+}
+
 fn dialect() -> impl Strategy<Value = Dialect> {
     let byte = |choices: &'static [u8]| prop::sample::select(choices);
     (
@@ -687,19 +712,7 @@ fn read_ahead_files_agree_and_free_closes_them() {
     std::fs::write(&path, &data).unwrap();
     let mut opts = Options::new();
     opts.set_read_ahead(true);
-    let d = Dialect {
-        delimiter: b',',
-        quote: b'"',
-        escape: None,
-        double_quote: true,
-        quoting: true,
-        comment: None,
-        has_header: true,
-        flexible: true,
-        trim: Trim::None,
-        terminator: Terminator::CrlfAny,
-        utf8: false,
-    };
+    let d = Dialect::default();
     let (_, expected) = oracle_steps(&d, &data, usize::MAX);
     let ours = csvr_steps(Reader::from_path(&path, &opts), true, usize::MAX);
     assert_eq!(ours.1, expected);
