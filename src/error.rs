@@ -7,8 +7,6 @@
 use std::fmt;
 use std::io;
 
-use crate::input::RecordTooLong;
-
 /// What went wrong, in the categories a caller can act on.
 ///
 /// ```
@@ -201,6 +199,24 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Why reading stopped: a record grew longer than the reader's `max_record_bytes`.
+#[derive(Debug)]
+pub(crate) struct RecordTooLong {
+    pub(crate) limit: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a record is longer than max_record_bytes ({} bytes)",
+            self.limit
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,46 @@
+//! Where bytes come from: opening files with errors a user can act on (the path in the
+//! message, the OS code kept), and the `Read` layers every parser reads through.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+use crate::error::Error;
+
+mod bom;
+mod budget;
+
+pub(crate) use bom::BomSafe;
+pub(crate) use budget::RecordBudget;
+
+/// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed
+/// on one and only fails the first `read`, which would surface far from the cause.
+pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
+    let shown = describe_path(path);
+    let file = File::open(path).map_err(|e| Error::io(format_args!("cannot open {shown}"), &e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::io(format_args!("cannot open {shown}"), &e))?;
+    if meta.is_dir() {
+        return Err(Error::io(
+            format_args!("cannot open {shown}"),
+            &is_a_directory(),
+        ));
+    }
+    Ok(file)
+}
+
+#[cfg(unix)]
+fn is_a_directory() -> io::Error {
+    io::Error::from_raw_os_error(libc::EISDIR)
+}
+
+#[cfg(not(unix))]
+fn is_a_directory() -> io::Error {
+    io::Error::new(io::ErrorKind::Other, "is a directory")
+}
+
+/// How a path is named in messages about reading it.
+pub(crate) fn describe_path(path: &Path) -> String {
+    format!("'{}'", path.display())
+}
