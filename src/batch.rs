@@ -95,13 +95,7 @@ impl Batch {
     /// Record `i` as a `ByteRecord`, with its position (panics if out of range).
     pub(crate) fn to_record(&self, i: usize) -> ByteRecord {
         let mut record: ByteRecord = self.fields(i).collect();
-        let p = self.positions[i];
-        let mut position = csv::Position::new();
-        position
-            .set_byte(p.byte)
-            .set_line(p.line)
-            .set_record(p.record);
-        record.set_position(Some(position));
+        record.set_position(Some(self.positions[i].to_csv()));
         record
     }
 

@@ -63,6 +63,17 @@ impl From<&csv::Position> for Position {
     }
 }
 
+impl Position {
+    /// The same numbers as a `csv::Position`, to hand along with a `csv` record.
+    pub(crate) fn to_csv(self) -> csv::Position {
+        let mut p = csv::Position::new();
+        p.set_byte(self.byte)
+            .set_line(self.line)
+            .set_record(self.record);
+        p
+    }
+}
+
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -130,11 +141,11 @@ impl Error {
         self
     }
 
-    /// Adds `position` unless the error already has one.
-    pub(crate) fn or_at(self, position: Option<Position>) -> Error {
-        match (self.position, position) {
-            (None, Some(p)) => self.at(p),
-            _ => self,
+    /// Sets the position to `position` where there is one.
+    pub(crate) fn at_if(self, position: Option<Position>) -> Error {
+        match position {
+            Some(p) => self.at(p),
+            None => self,
         }
     }
 

@@ -345,6 +345,19 @@ impl Options {
         Ok(())
     }
 
+    /// Whether `byte` has a role: delimiter, quote or escape (with quoting on), comment
+    /// or terminator. csv-core tells such bytes apart from all others.
+    pub(crate) fn is_special(&self, byte: u8) -> bool {
+        let terminator = match self.terminator {
+            Terminator::CrlfAny => byte == b'\r' || byte == b'\n',
+            Terminator::Byte(t) => byte == t,
+        };
+        terminator
+            || byte == self.delimiter
+            || self.comment == Some(byte)
+            || (self.quoting && (byte == self.quote || self.escape == Some(byte)))
+    }
+
     /// A `csv_core::ReaderBuilder` with the options that decide what a record is, set as
     /// the `csv` crate sets them.
     pub(crate) fn csv_core_builder(&self) -> csv_core::ReaderBuilder {

@@ -12,16 +12,9 @@ use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file, BomSafe, RecordBudget};
+use crate::input::{describe_path, open_file, BomSafe, RecordTracker};
 use crate::options::Options;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
-
-/// Where the header starts.
-const HEADER_POSITION: Position = Position {
-    line: 1,
-    byte: 0,
-    record: 0,
-};
 
 /// About how many bytes of fields one batch holds at most (it always holds one record).
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -66,7 +59,7 @@ type StartAhead<R> = fn(Parser<R>, usize) -> Result<Ahead, Parser<R>>;
 /// current record and the error held back by a batch. It runs on the caller's thread, or
 /// on a read-ahead worker's (`read_ahead`).
 pub(crate) struct Parser<R> {
-    csv: csv::Reader<BomSafe<RecordBudget<R>>>,
+    csv: csv::Reader<RecordTracker<BomSafe<R>>>,
     /// How the input is named in error messages.
     source: String,
     headers: Option<ByteRecord>,
@@ -90,6 +83,14 @@ impl Record {
         match self {
             Record::Bytes(b) => b,
             Record::Text(s) => s.as_byte_record(),
+        }
+    }
+
+    fn set_position(&mut self, position: Position) {
+        let position = Some(position.to_csv());
+        match self {
+            Record::Bytes(b) => b.set_position(position),
+            Record::Text(s) => s.set_position(position),
         }
     }
 }
@@ -239,19 +240,19 @@ impl<R: Read> Reader<R> {
 impl<R: Read> Parser<R> {
     fn new(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
         options.validate()?;
-        // The csv crate's default buffer size, on purpose: with a one-byte terminator its
-        // line numbers depend on where buffer boundaries fall, so only the same size gives
-        // the very positions the crate itself reports for a file or a byte slice.
-        let limit = (options.max_record_bytes() != 0).then_some(options.max_record_bytes());
-        let input = BomSafe::new(RecordBudget::new(rdr, limit));
+        let input = RecordTracker::new(BomSafe::new(rdr), options);
         let mut csv = options.csv_builder().from_reader(input);
         let headers = match (options.has_header(), options.utf8()) {
             (false, _) => None,
             (true, false) => Some(csv.byte_headers().cloned()),
             (true, true) => Some(csv.headers().map(|h| h.as_byte_record().clone())),
         }
-        .transpose()
-        .map_err(|e| Error::from_csv(e, &source).or_at(Some(HEADER_POSITION)))?;
+        .transpose();
+        let header_at = start_of(&csv, 0);
+        let mut headers = headers.map_err(|e| Error::from_csv(e, &source).at_if(header_at))?;
+        if let (Some(h), Some(at)) = (&mut headers, header_at) {
+            h.set_position(Some(at.to_csv()));
+        }
         let record = if options.utf8() {
             Record::Text(StringRecord::new())
         } else {
@@ -266,16 +267,15 @@ impl<R: Read> Parser<R> {
             exhausted: false,
             pending: None,
         };
-        reader.record_ended().map_err(|e| e.at(HEADER_POSITION))?;
+        reader.record_ended().map_err(|e| e.at_if(header_at))?;
         Ok(reader)
     }
 
-    /// Tells the record budget that everything read so far belongs to finished records;
-    /// fails if the record just read was longer than `max_record_bytes`.
+    /// Tells the tracker that the record just read has ended; fails if it was longer
+    /// than `max_record_bytes`.
     fn record_ended(&mut self) -> Result<(), Error> {
         let end = self.csv.position().byte();
         self.csv
-            .get_mut()
             .get_mut()
             .record_ended(end)
             .map_err(|too_long| Error::new(ErrorKind::Parse, too_long.to_string()))
@@ -299,10 +299,14 @@ impl<R: Read> Parser<R> {
             Record::Bytes(b) => self.csv.read_byte_record(b),
             Record::Text(s) => self.csv.read_record(s),
         };
+        let number = record_number(self.record.as_bytes());
+        let at = start_of(&self.csv, number);
         match read {
             Ok(true) => {
-                let at = self.record.as_bytes().position().map(Position::from);
-                self.record_ended().map_err(|e| e.or_at(at))?;
+                if let Some(at) = at {
+                    self.record.set_position(at);
+                }
+                self.record_ended().map_err(|e| e.at_if(at))?;
                 self.has_current = true;
                 Ok(true)
             }
@@ -311,10 +315,9 @@ impl<R: Read> Parser<R> {
                 Ok(false)
             }
             Err(e) => {
-                // The failed record is over: the next one starts where it ended.
+                // The failed record is over: the next one starts after it.
                 let _ = self.record_ended();
-                let at = self.record.as_bytes().position().map(Position::from);
-                Err(Error::from_csv(e, &self.source).or_at(at))
+                Err(Error::from_csv(e, &self.source).at_if(at))
             }
         }
     }
@@ -354,22 +357,34 @@ impl<R: Read> Parser<R> {
         let mut scratch = ByteRecord::new();
         let mut n = 0u64;
         while !self.exhausted {
-            match self.csv.read_byte_record(&mut scratch) {
+            let read = self.csv.read_byte_record(&mut scratch);
+            let at = start_of(&self.csv, record_number(&scratch));
+            match read {
                 Ok(true) => {
-                    let at = scratch.position().map(Position::from);
-                    self.record_ended().map_err(|e| e.or_at(at))?;
+                    self.record_ended().map_err(|e| e.at_if(at))?;
                     n += 1;
                 }
                 Ok(false) => self.exhausted = true,
                 Err(e) => {
                     let _ = self.record_ended();
-                    let at = scratch.position().map(Position::from);
-                    return Err(Error::from_csv(e, &self.source).or_at(at));
+                    return Err(Error::from_csv(e, &self.source).at_if(at));
                 }
             }
         }
         Ok(n)
     }
+}
+
+/// The record number the `csv` crate gave `record` (the header is record 0).
+fn record_number(record: &ByteRecord) -> u64 {
+    record.position().map_or(0, csv::Position::record)
+}
+
+/// Where record `number`, the one the `csv` crate is reading or has just read, really
+/// starts: its first byte, which the tracker has found by then (`None` only when no byte
+/// of it was read: the input ended, or failed, before it began).
+fn start_of<R: Read>(csv: &csv::Reader<RecordTracker<R>>, number: u64) -> Option<Position> {
+    csv.get_ref().start(number)
 }
 
 #[cfg(test)]

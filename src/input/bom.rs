@@ -23,10 +23,6 @@ impl<R> BomSafe<R> {
             started: false,
         }
     }
-
-    pub(crate) fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
 }
 
 impl<R: Read> Read for BomSafe<R> {

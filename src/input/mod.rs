@@ -8,10 +8,10 @@ use std::path::Path;
 use crate::error::Error;
 
 mod bom;
-mod budget;
+mod tracker;
 
 pub(crate) use bom::BomSafe;
-pub(crate) use budget::RecordBudget;
+pub(crate) use tracker::RecordTracker;
 
 /// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed
 /// on one and only fails the first `read`, which would surface far from the cause.

@@ -744,20 +744,29 @@ static void test_positions(void) {
     EXPECT_POSITION(r, 4, 8, 2);
     csvr_reader_free(r);
 
-    /* Positions are the Rust csv crate's (API.md pins them): the crate starts a record's
-     * position where the previous record ended, so blank lines before a record, and the
-     * '\n' of a CRLF, belong to the record's position. */
+    /* Positions name the record's real start (API.md pins it): its first byte and that
+     * byte's line. Blank lines before a record, and the '\n' of a CRLF, are not part of
+     * it (the Rust csv crate's own Position would start where the last record ended). */
     r = READER("a\n\n\nb\n", NULL);
     EXPECT_RECORD(r, B("b"));
-    EXPECT_POSITION(r, 2, 2, 1);
+    EXPECT_POSITION(r, 4, 4, 1);
     csvr_reader_free(r);
 
     r = READER("a\r\nb\r\nc\r\n", NULL);
     EXPECT_RECORD(r, B("b"));
-    EXPECT_POSITION(r, 1, 2, 1);
+    EXPECT_POSITION(r, 2, 3, 1);
     EXPECT_RECORD(r, B("c"));
-    EXPECT_POSITION(r, 2, 5, 2);
+    EXPECT_POSITION(r, 3, 6, 2);
     csvr_reader_free(r);
+
+    /* A BOM and blank lines before the header, and comment lines before a record. */
+    csvr_options *comments = new_options();
+    csvr_options_set_comment(comments, '#');
+    r = READER("\xef\xbb\xbf\n\nh\n#note\r\n\n#more\nx\n", comments);
+    EXPECT_RECORD(r, B("x"));
+    EXPECT_POSITION(r, 7, 21, 1);
+    csvr_reader_free(r);
+    csvr_options_free(comments);
 }
 
 /* ---- NULL arguments ---- */
@@ -1329,13 +1338,13 @@ static void test_flexible_off(void) {
     CHECK_U64(n, SENTINEL_U64);
     csvr_reader_free(r);
 
-    /* In a CRLF file the position is the csv crate's: it starts at the previous record's
-     * '\n' (see test_positions). */
+    /* In a CRLF file the position is the record's first byte, after the previous
+     * record's '\n' (see test_positions). */
     static const char ragged_crlf[] = "a,b\r\n1,2\r\n3\r\n";
     CHECK_ST(csvr_count_bytes((const uint8_t *)ragged_crlf, sizeof ragged_crlf - 1, o, &n),
              CSVR_ERR_PARSE);
-    CHECK_MSG_HAS("line 2, byte 9, record 2");
-    EXPECT_ERROR_POSITION(2, 9, 2);
+    CHECK_MSG_HAS("line 3, byte 10, record 2");
+    EXPECT_ERROR_POSITION(3, 10, 2);
 
     /* The header counts as the first record; without a header, the first record rules. */
     CHECK_ST(csvr_count_bytes((const uint8_t *)"a,b,c\n1,2\n", 10, o, &n), CSVR_ERR_PARSE);
@@ -1646,9 +1655,8 @@ static void test_batches(void) {
     size_t z = SENTINEL_SIZE;
     CHECK_ST(csvr_reader_field_count(r, &z), CSVR_ERR_INVALID);
     if (CHECK_ST(csvr_reader_next_batch(r, 100, &b), CSVR_OK)) {
-        /* ("," is on line 6 at byte 30; the csv crate's position starts at the blank
-         * line 5 before it, byte 29.) */
-        EXPECT_BATCH(&b, REC(5, 29, 3, B(""), B("")), REC(7, 32, 4, B("last")));
+        /* ("," is on line 6 at byte 30, after a blank line.) */
+        EXPECT_BATCH(&b, REC(6, 30, 3, B(""), B("")), REC(7, 32, 4, B("last")));
     }
     b = untouched;
     CHECK_ST(csvr_reader_next_batch(r, 100, &b), CSVR_DONE);
