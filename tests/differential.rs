@@ -728,3 +728,89 @@ fn read_ahead_files_agree_and_free_closes_them() {
     assert_eq!(fds(), before);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Records of lengths around a limit: plain, quoted with newlines inside, and runs of
+/// blank lines, so that some records are just under, at and just over it.
+fn records_near(limit: usize) -> impl Strategy<Value = Vec<u8>> {
+    let lengths = prop::sample::select(vec![
+        1,
+        10,
+        limit / 3,
+        limit - 2,
+        limit - 1,
+        limit,
+        limit + 1,
+        limit * 2,
+    ]);
+    let record = (lengths, 0u8..4).prop_map(|(len, kind)| match kind {
+        0 => vec![b'a'; len],
+        1 => {
+            let mut r = b"\"".to_vec();
+            r.extend((0..len.saturating_sub(2)).map(|i| if i % 97 == 0 { b'\n' } else { b'q' }));
+            r.push(b'"');
+            r
+        }
+        2 => vec![b'\n'; len],
+        _ => [&b"x,"[..], &vec![b'y'; len.saturating_sub(2)]].concat(),
+    });
+    let end = prop::sample::select(vec![&b"\n"[..], b"\r\n", b""]);
+    prop::collection::vec((record, end), 1..6).prop_map(|recs| {
+        recs.into_iter()
+            .flat_map(|(r, e)| [r, e.to_vec()].concat())
+            .collect()
+    })
+}
+
+/// What a reader does with the whole input: the number of records, or its first error.
+fn reader_outcome<R: Read>(rdr: Result<Reader<R>, csvr::Error>) -> Result<u64, Failure> {
+    let mut rdr = rdr.map_err(failure)?;
+    let mut n = 0;
+    while rdr.next_record().map_err(failure)? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+type Failure = (ErrorKind, String, Option<Position>);
+
+fn failure(e: csvr::Error) -> Failure {
+    (e.kind(), e.message().to_string(), e.position())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Every count refuses a record over `max_record_bytes` exactly where the reader does,
+    /// with the same message and position: the fast path (bytes and files, any threads)
+    /// as well as the streaming counter (any read sizes).
+    #[test]
+    fn counts_stop_at_the_record_the_reader_refuses(
+        data in records_near(16 * 1024),
+        has_header in any::<bool>(),
+        limit in prop::sample::select(vec![16 * 1024u64, 16 * 1024 + 1, 20 * 1024, 40_000]),
+        chunk in prop::sample::select(vec![1usize, 7, 4096, 100_000]),
+        threads in 1usize..4,
+    ) {
+        let mut o = Options::new();
+        o.set_has_header(has_header).set_max_record_bytes(limit);
+        o.set_threads(threads).unwrap();
+        let expected = reader_outcome(Reader::from_bytes(data.clone(), &o));
+        prop_assert_eq!(csvr::count_bytes(&data, &o).map_err(failure), expected.clone());
+        let trickle = Trickle { data: &data, chunk };
+        prop_assert_eq!(csvr::count_reader(trickle, &o).map_err(failure), expected.clone());
+        let path = std::env::temp_dir().join(format!("csvr-limit-{}.csv", std::process::id()));
+        std::fs::write(&path, &data).unwrap();
+        let counted = csvr::count_path(&path, &o).map_err(failure);
+        std::fs::remove_file(&path).unwrap();
+        prop_assert_eq!(counted, expected);
+    }
+
+    /// With a tiny limit (below what the fast path watches) counts stream, still exactly.
+    #[test]
+    fn tiny_limits_count_like_the_reader(data in input(), limit in 1u64..12) {
+        let mut o = Options::new();
+        o.set_max_record_bytes(limit);
+        let expected = reader_outcome(Reader::from_bytes(data.clone(), &o));
+        prop_assert_eq!(csvr::count_bytes(&data, &o).map_err(failure), expected);
+    }
+}

@@ -51,23 +51,31 @@ fn read_all(path: impl AsRef<Path>, options: &Options) -> Result<u64, csvr::Erro
     Ok(n)
 }
 
+/// The error every reader and counter gives for a record over `max_record_bytes`.
+fn assert_too_long(result: Result<u64, csvr::Error>, at: &str) {
+    let err = result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Parse, "{err}");
+    assert!(err.to_string().contains("max_record_bytes"), "{err}");
+    assert!(err.to_string().contains(at), "{err}");
+}
+
 #[test]
-fn a_sparse_one_gib_line_is_counted_in_constant_memory_and_refused_by_readers() {
+fn a_sparse_one_gib_line_is_refused_by_readers_and_counters_alike() {
     // A sparse file: 1 GiB of NUL bytes and no terminator, one record, made instantly.
     let path = TempPath::new("one-gib-line.csv");
     File::create(&path).unwrap().set_len(1 << 30).unwrap();
-    assert_eq!(csvr::count_path(&path, &no_header()).unwrap(), 1);
-    assert_eq!(csvr::count_path(&path, &Options::new()).unwrap(), 0);
-    // The streaming counter keeps no record either.
-    assert_eq!(csvr::count_path(&path, &streaming(no_header())).unwrap(), 1);
-    // A reader would have to hold the record: it stops at max_record_bytes.
-    let err = read_all(&path, &no_header()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Parse);
-    assert!(err.to_string().contains("max_record_bytes"), "{err}");
-    assert!(
-        err.to_string().contains("line 1, byte 0, record 0"),
-        "{err}"
-    );
+    let at = "line 1, byte 0, record 0";
+    // A reader would have to hold the record: it stops at max_record_bytes, and so does
+    // every counter, fast or streaming, so that count and read agree.
+    assert_too_long(read_all(&path, &no_header()), at);
+    assert_too_long(csvr::count_path(&path, &no_header()), at);
+    assert_too_long(csvr::count_path(&path, &Options::new()), at);
+    assert_too_long(csvr::count_path(&path, &streaming(no_header())), at);
+    // With the limit off, counting keeps no record: constant memory, one record.
+    let mut unlimited = no_header();
+    unlimited.set_max_record_bytes(0);
+    assert_eq!(csvr::count_path(&path, &unlimited).unwrap(), 1);
+    assert_eq!(csvr::count_path(&path, &streaming(unlimited)).unwrap(), 1);
 }
 
 #[cfg(target_os = "linux")]
@@ -77,6 +85,17 @@ fn dev_zero_is_an_error_for_readers_not_a_runaway() {
     o.set_max_record_bytes(1 << 20);
     let err = read_all("/dev/zero", &o).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Parse);
+    // Counting /dev/zero (a device: streamed) stops at the same record, at once.
+    let started = std::time::Instant::now();
+    assert_too_long(
+        csvr::count_path("/dev/zero", &o),
+        "line 1, byte 0, record 0",
+    );
+    assert_too_long(
+        csvr::count_path("/dev/zero", &Options::new()),
+        "line 1, byte 0, record 0",
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     // With a header, the header itself is the endless record: opening fails.
     let mut o = Options::new();
     o.set_max_record_bytes(1 << 20);
@@ -95,18 +114,17 @@ fn an_unterminated_quote_of_100_mib() {
         f.write_all(&chunk).unwrap();
     }
     drop(f);
-    // The csv crate yields the open quote's record at the end of the input.
-    assert_eq!(csvr::count_path(&path, &Options::new()).unwrap(), 1);
-    assert_eq!(
-        csvr::count_path(&path, &streaming(Options::new())).unwrap(),
-        1
-    );
-    let err = read_all(&path, &Options::new()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Parse);
-    assert_eq!(err.position().unwrap().line, 2);
+    // The record of the open quote is over the limit: reading and counting refuse it.
+    let at = "line 2, byte 2, record 1";
+    assert_too_long(read_all(&path, &Options::new()), at);
+    assert_too_long(csvr::count_path(&path, &Options::new()), at);
+    assert_too_long(csvr::count_path(&path, &streaming(Options::new())), at);
+    // Without the limit, the csv crate yields it at the end of the input.
     let mut unlimited = Options::new();
     unlimited.set_max_record_bytes(0);
     assert_eq!(read_all(&path, &unlimited).unwrap(), 1);
+    assert_eq!(csvr::count_path(&path, &unlimited).unwrap(), 1);
+    assert_eq!(csvr::count_path(&path, &streaming(unlimited)).unwrap(), 1);
 }
 
 #[test]

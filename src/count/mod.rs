@@ -8,8 +8,15 @@
 //! runs for byte slices and regular files when the options allow it (no comment, no
 //! escape, doubled quotes, `flexible` on) and the quotes are regular; everything else,
 //! and any input it calls irregular, is counted by the streaming counter.
+//!
+//! Every count honours `max_record_bytes` as the reader does: the streaming counter
+//! measures each record (with the reader's own record tracker) and fails at the same
+//! record; the fast path hands any input that may hold a longer record to it
+//! (`long_records`). With the limit off, an endless record is counted for ever, as `wc -l`
+//! would.
 
 mod classify;
+mod long_records;
 mod parallel;
 mod scan;
 mod streaming;
@@ -36,7 +43,7 @@ pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Erro
     let mut file = open_file(path)?;
     let source = describe_path(path);
     #[cfg(unix)]
-    if let Some(dialect) = scan::FastDialect::new(options) {
+    if let Some((dialect, watch)) = fast_path(options) {
         let meta = file
             .metadata()
             .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
@@ -46,6 +53,7 @@ pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Erro
                 &file,
                 meta.len(),
                 dialect,
+                watch,
                 options.threads(),
                 parallel::FILE_BLOCK,
             )
@@ -69,12 +77,19 @@ pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Erro
 /// ```
 pub fn count_bytes(data: &[u8], options: &Options) -> Result<u64, Error> {
     options.validate()?;
-    if let Some(dialect) = scan::FastDialect::new(options) {
-        if let Some(records) = parallel::count_slice(data, dialect, options.threads()) {
+    if let Some((dialect, watch)) = fast_path(options) {
+        if let Some(records) = parallel::count_slice(data, dialect, watch, options.threads()) {
             return Ok(without_header(records, options));
         }
     }
     streaming::count(data, options, "the input")
+}
+
+/// What the fast path needs for `options`, if it can count with them.
+fn fast_path(options: &Options) -> Option<(scan::FastDialect, long_records::Watch)> {
+    let dialect = scan::FastDialect::new(options)?;
+    let watch = long_records::Watch::for_limit(options.max_record_bytes())?;
+    Some((dialect, watch))
 }
 
 /// The header is the first record: it is not counted.
@@ -101,6 +116,7 @@ pub fn count_reader<R: Read>(rdr: R, options: &Options) -> Result<u64, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::long_records::Watch;
     use super::scan::{bom_len, count_chunked, FastDialect};
     use super::*;
     use crate::options::Terminator;
@@ -198,13 +214,14 @@ mod tests {
             let mut no_header = options.clone();
             no_header.set_has_header(false);
             let d = FastDialect::new(&options).unwrap();
+            let w = Watch::for_limit(options.max_record_bytes()).unwrap();
             let body = &data[bom_len(&data)..];
-            if let Some(n) = count_chunked(body, d, chunk) {
+            if let Some(n) = count_chunked(body, d, w, chunk) {
                 prop_assert_eq!(n, oracle(&data, &no_header));
                 // Every chunking of the same input makes the same call.
-                prop_assert_eq!(count_chunked(body, d, body.len().max(1)), Some(n));
+                prop_assert_eq!(count_chunked(body, d, w, body.len().max(1)), Some(n));
             } else {
-                prop_assert_eq!(count_chunked(body, d, body.len().max(1)), None);
+                prop_assert_eq!(count_chunked(body, d, w, body.len().max(1)), None);
             }
             prop_assert_eq!(count_bytes(&data, &options).unwrap(), oracle(&data, &options));
         }
@@ -215,7 +232,8 @@ mod tests {
             let mut no_header = options.clone();
             no_header.set_has_header(false);
             let d = FastDialect::new(&options).unwrap();
-            prop_assert_eq!(count_chunked(&data, d, chunk), Some(oracle(&data, &no_header)));
+            let w = Watch::for_limit(options.max_record_bytes()).unwrap();
+            prop_assert_eq!(count_chunked(&data, d, w, chunk), Some(oracle(&data, &no_header)));
         }
     }
 
@@ -250,7 +268,8 @@ mod tests {
             let mut o = Options::new();
             o.set_has_header(false);
             let d = FastDialect::new(&o).unwrap();
-            if let Some(n) = count_chunked(&data, d, chunk) {
+            let w = Watch::for_limit(o.max_record_bytes()).unwrap();
+            if let Some(n) = count_chunked(&data, d, w, chunk) {
                 prop_assert_eq!(n, oracle(&data, &o));
             }
             prop_assert_eq!(count_bytes(&data, &o).unwrap(), oracle(&data, &o));
@@ -268,11 +287,12 @@ mod tests {
             let mut file = tempfile();
             std::io::Write::write_all(&mut file, &data).unwrap();
             let d = FastDialect::new(&options).unwrap();
+            let w = Watch::for_limit(options.max_record_bytes()).unwrap();
             let mut no_header = options.clone();
             no_header.set_has_header(false);
-            let fast = parallel::count_file(&file, data.len() as u64, d, threads, block).unwrap();
+            let fast = parallel::count_file(&file, data.len() as u64, d, w, threads, block).unwrap();
             let body = &data[bom_len(&data)..];
-            prop_assert_eq!(fast, count_chunked(body, d, body.len().max(1)));
+            prop_assert_eq!(fast, count_chunked(body, d, w, body.len().max(1)));
             if let Some(n) = fast {
                 prop_assert_eq!(n, oracle(&data, &no_header));
             }

@@ -11,6 +11,7 @@ use std::io;
 use std::sync::OnceLock;
 use std::thread;
 
+use super::long_records::Watch;
 use super::scan::{bom_len, join, scan_chunk, ChunkScan, FastDialect, Scanner};
 
 /// Below this many bytes per thread, starting a thread costs more than it saves.
@@ -80,26 +81,40 @@ where
 }
 
 /// Counts the records in `data` on up to `threads` threads (0 = all cores); `None` if
-/// the input is irregular (see `scan`) and must be counted another way.
-pub(crate) fn count_slice(data: &[u8], dialect: FastDialect, threads: usize) -> Option<u64> {
+/// the input is irregular (see `scan`) or may hold a record longer than `watch` allows,
+/// and must be counted another way.
+pub(crate) fn count_slice(
+    data: &[u8],
+    dialect: FastDialect,
+    watch: Watch,
+    threads: usize,
+) -> Option<u64> {
     let body = &data[bom_len(data)..];
     let parts = effective_threads(threads, body.len() as u64);
     let ranges = ranges(0, body.len() as u64, parts);
     let scans = scan_all(&ranges, |a, b| {
-        Ok(scan_chunk(body, a as usize, (b - a) as usize, dialect))
+        Ok(scan_chunk(
+            body,
+            a as usize,
+            (b - a) as usize,
+            dialect,
+            watch,
+        ))
     })
     .expect("scanning memory cannot fail");
-    join(scans)
+    join(scans, watch)
 }
 
 /// Counts the records of a regular file of `len` bytes on up to `threads` threads, each
-/// reading its range in blocks of `block` bytes; `Ok(None)` if the input is irregular or
-/// longer than `len`, and must be counted another way.
+/// reading its range in blocks of `block` bytes; `Ok(None)` if the input is irregular,
+/// may hold a record longer than `watch` allows or is longer than `len`, and must be
+/// counted another way.
 #[cfg(unix)]
 pub(crate) fn count_file(
     file: &File,
     len: u64,
     dialect: FastDialect,
+    watch: Watch,
     threads: usize,
     block: usize,
 ) -> io::Result<Option<u64>> {
@@ -109,7 +124,7 @@ pub(crate) fn count_file(
     let parts = effective_threads(threads, len.saturating_sub(start));
     let ranges = ranges(start, len.max(start), parts);
     let scans = scan_all(&ranges, |a, b| {
-        scan_file_range(file, start, a, b, dialect, block)
+        scan_file_range(file, start, a, b, dialect, watch, block)
     })?;
     // A file can hold more than its size says: one that grew while it was counted, or one
     // whose size the kernel reports as 0 (/proc, /sys). Then only reading to the end is
@@ -117,7 +132,7 @@ pub(crate) fn count_file(
     if read_full_at(file, &mut [0u8; 1], len.max(start))? != 0 {
         return Ok(None);
     }
-    Ok(join(scans))
+    Ok(join(scans, watch))
 }
 
 #[cfg(unix)]
@@ -127,6 +142,7 @@ fn scan_file_range(
     start: u64,
     end: u64,
     dialect: FastDialect,
+    watch: Watch,
     block: usize,
 ) -> io::Result<ChunkScan> {
     let byte_at = |pos: u64| -> io::Result<Option<u8>> {
@@ -138,7 +154,7 @@ fn scan_file_range(
     } else {
         None
     };
-    let mut scanner = Scanner::new(dialect, prev);
+    let mut scanner = Scanner::new(dialect, watch, prev);
     let mut buf = vec![0u8; block.max(1).min((end - start).max(1) as usize)];
     let mut pos = start;
     while pos < end {

@@ -14,6 +14,7 @@
 //! that chunks can be scanned in parallel and joined in order (see `parallel`).
 
 use super::classify::{portable_delims, portable_quotes_terms, Classifier, Masks};
+use super::long_records::{RunJoin, Runs, Watch};
 use crate::options::{Options, Terminator};
 
 /// The options the fast scanner supports, as the bytes it looks for.
@@ -66,6 +67,8 @@ pub(crate) struct Summary {
     pub(crate) last_is_terminator: bool,
     /// A quote csv-core would read differently from its parity: count another way.
     pub(crate) irregular: bool,
+    /// The windows without a record start (see `long_records`).
+    pub(crate) runs: Runs,
 }
 
 /// A scanned chunk: its summary under each starting quote state (index 1: inside quotes).
@@ -92,6 +95,8 @@ pub(crate) struct Scanner {
     classifier: Classifier,
     lanes: Lanes,
     first_byte: Option<u8>,
+    watch: Watch,
+    runs: [Runs; 2],
 }
 
 /// The bits carried from block to block. Kept apart from the rest of the scanner so the
@@ -139,8 +144,9 @@ struct Kernel<QT, D, X> {
 }
 
 impl Scanner {
-    /// A scanner for a chunk whose preceding byte is `prev` (`None`: the input's start).
-    pub(crate) fn new(dialect: FastDialect, prev: Option<u8>) -> Scanner {
+    /// A scanner for a chunk whose preceding byte is `prev` (`None`: the input's start),
+    /// watching for long records with `watch`.
+    pub(crate) fn new(dialect: FastDialect, watch: Watch, prev: Option<u8>) -> Scanner {
         Scanner {
             dialect,
             classifier: Classifier::detect(),
@@ -153,6 +159,8 @@ impl Scanner {
                 last_boundary: prev.is_none_or(|b| dialect.is_boundary(b)) as u64,
             },
             first_byte: None,
+            watch,
+            runs: [Runs::default(); 2],
         }
     }
 
@@ -164,6 +172,19 @@ impl Scanner {
 
     /// Scans the next piece of the chunk.
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        let Some(window) = self.watch.window() else {
+            return self.feed_blocks(bytes);
+        };
+        for piece in bytes.chunks(window) {
+            let before = self.lanes.starts;
+            self.feed_blocks(piece);
+            for (lane, runs) in self.runs.iter_mut().enumerate() {
+                runs.window(piece.len(), self.lanes.starts[lane] != before[lane]);
+            }
+        }
+    }
+
+    fn feed_blocks(&mut self, bytes: &[u8]) {
         match self.classifier {
             Classifier::Portable => self.feed_with(
                 bytes,
@@ -417,6 +438,7 @@ impl Scanner {
             last_is_terminator: self.lanes.last_terminator[lane] != 0,
             irregular: self.lanes.irregular[lane] != 0
                 || (self.lanes.last_closing[lane] != 0 && !next_ok),
+            runs: self.runs[lane].finish(),
         };
         ChunkScan {
             by_start: [summary(0), summary(1)],
@@ -427,8 +449,10 @@ impl Scanner {
 }
 
 /// Joins chunk scans in input order into a record count, or `None` if any chunk is
-/// irregular under the quote state it really starts in.
-pub(crate) fn join(chunks: impl IntoIterator<Item = ChunkScan>) -> Option<u64> {
+/// irregular under the quote state it really starts in, or a record may be longer than
+/// `watch` allows (the streaming counter then finds which, and fails there).
+pub(crate) fn join(chunks: impl IntoIterator<Item = ChunkScan>, watch: Watch) -> Option<u64> {
+    let mut runs = RunJoin::new(watch);
     let mut inside = false;
     let mut after_terminator = true; // the input's start begins a record
     let mut records = 0u64;
@@ -443,26 +467,38 @@ pub(crate) fn join(chunks: impl IntoIterator<Item = ChunkScan>) -> Option<u64> {
         records += s.interior_starts + (s.first_is_content && after_terminator) as u64;
         after_terminator = s.last_is_terminator;
         inside ^= chunk.flips;
+        runs.push(&s.runs);
     }
-    Some(records)
+    (!runs.may_be_too_long()).then_some(records)
 }
 
 /// Counts the records of `data` (after any BOM) split into chunks of `chunk_len` bytes,
 /// scanned one after another; `None` if the input is irregular. The parallel counter
 /// scans such chunks on several threads; this lets tests put boundaries anywhere.
 #[cfg(test)]
-pub(crate) fn count_chunked(data: &[u8], dialect: FastDialect, chunk_len: usize) -> Option<u64> {
+pub(crate) fn count_chunked(
+    data: &[u8],
+    dialect: FastDialect,
+    watch: Watch,
+    chunk_len: usize,
+) -> Option<u64> {
     let chunk_len = chunk_len.max(1);
     let scans = (0..data.len().div_ceil(chunk_len))
-        .map(|i| scan_chunk(data, i * chunk_len, chunk_len, dialect));
-    join(scans)
+        .map(|i| scan_chunk(data, i * chunk_len, chunk_len, dialect, watch));
+    join(scans, watch)
 }
 
 /// Scans `data[start..start + len]` with its neighbours as context.
-pub(crate) fn scan_chunk(data: &[u8], start: usize, len: usize, dialect: FastDialect) -> ChunkScan {
+pub(crate) fn scan_chunk(
+    data: &[u8],
+    start: usize,
+    len: usize,
+    dialect: FastDialect,
+    watch: Watch,
+) -> ChunkScan {
     let end = (start + len).min(data.len());
     let prev = start.checked_sub(1).map(|i| data[i]);
-    let mut scanner = Scanner::new(dialect, prev);
+    let mut scanner = Scanner::new(dialect, watch, prev);
     scanner.feed(&data[start..end]);
     scanner.finish(data.get(end).copied())
 }

@@ -35,7 +35,7 @@ def test_a_bom_blank_lines_and_comments_come_before_the_first_byte() -> None:
     with csvr.Reader(data, comment="#") as reader:
         assert reader.headers == ["h"]
         assert next(reader) == ["x"]
-        assert reader.position == (5, 15, 1)
+        assert reader.position == (5, 16, 1)
 
 
 def test_a_utf8_error_names_the_record_that_holds_the_bad_bytes() -> None:
