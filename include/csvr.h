@@ -114,12 +114,15 @@ typedef struct csvr_reader csvr_reader;
 typedef int csvr_trim;
 
 /**
- * Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based
- * with the header as record 0 when `has_header` is on (the Rust `csv` crate's Position).
+ * Where a record starts: its first byte (`byte`, a 0-based offset), that byte's line
+ * (`line`, 1-based: lines end at `\n`) and `record` (0-based, the header is record 0 when
+ * `has_header` is on). Blank lines, comment lines and the previous record's terminator
+ * are not part of a record. (Not the Rust `csv` crate's `Position`, which starts where
+ * the previous record ended.)
  */
 typedef struct csvr_position {
   /**
-   * 1-based line on which the record starts.
+   * 1-based line of the record's first byte.
    */
   uint64_t line;
   /**
@@ -438,12 +441,14 @@ enum csvr_status csvr_options_set_terminator(struct csvr_options *opts, uint8_t 
 enum csvr_status csvr_options_set_threads(struct csvr_options *opts, size_t n);
 
 /**
- * Sets the longest record a reader accepts, in bytes; 0 means no limit. The default,
- * `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB. A longer record makes `csvr_reader_next`
- * (and `_next_batch`, `_count`, and `csvr_reader_open` for the header) fail with
- * `CSVR_ERR_PARSE`, naming the record's position; reading then ends. This bounds a
- * reader's memory (to about twice the limit) whatever the input, `/dev/zero` included.
- * `csvr_count_path` and `csvr_count_bytes` keep no record in memory and ignore it.
+ * Sets the longest record read or counted, in bytes from its first byte through its
+ * terminator; 0 means no limit. The default, `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB.
+ * A longer record makes `csvr_reader_next` (and `_next_batch`, `_count`, and
+ * `csvr_reader_open` for the header) fail with `CSVR_ERR_PARSE`, naming the record's
+ * position; reading then ends. This bounds a reader's memory (to about twice the limit)
+ * whatever the input, `/dev/zero` included. Every count (`csvr_count_path`,
+ * `csvr_count_bytes`, ...) fails the same way at the same record, so count and read
+ * agree; with no limit, counting keeps no record and counts an endless one for ever.
  *
  * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
  *
@@ -595,8 +600,8 @@ enum csvr_status csvr_reader_header(const struct csvr_reader *r,
 
 /**
  * Writes where the current record starts: `*line` (1-based line of its first byte),
- * `*byte` (0-based offset) and `*record` (0-based index; the header is record 0 when
- * `has_header` is on), as the Rust `csv` crate's `Position` reports them.
+ * `*byte` (0-based offset of that byte) and `*record` (0-based index; the header is
+ * record 0 when `has_header` is on). See `csvr_position`.
  *
  * Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
  * current record.

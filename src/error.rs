@@ -28,24 +28,27 @@ pub enum ErrorKind {
     Panic,
 }
 
-/// Where a record starts in the input, as the `csv` crate reports it.
+/// Where a record really starts in the input: its first byte and that byte's line.
 ///
-/// `line` is 1-based (the line on which the record starts), `byte` is the 0-based offset
-/// of its first byte and `record` is 0-based, counting the header as record 0 when
-/// `has_header` is on.
+/// `byte` is the 0-based offset of the record's first byte, `line` the 1-based line of
+/// that byte (lines end at `\n`) and `record` is 0-based, counting the header as record 0
+/// when `has_header` is on. Blank lines, comment lines, a BOM and the previous record's
+/// terminator are not part of a record. (The `csv` crate's own `Position` starts where
+/// the previous record ended instead.)
 ///
 /// ```
-/// let mut rdr = csvr::Reader::from_bytes(b"a,b\n1,2\n3,4\n".to_vec(), &csvr::Options::new())?;
+/// let data = b"a,b\r\n1,2\r\n\n3,4\r\n".to_vec();
+/// let mut rdr = csvr::Reader::from_bytes(data, &csvr::Options::new())?;
 /// rdr.next_record()?;
 /// rdr.next_record()?;
 /// let pos = rdr.position().unwrap();
-/// assert_eq!((pos.line, pos.byte, pos.record), (3, 8, 2));
+/// assert_eq!((pos.line, pos.byte, pos.record), (4, 11, 2));
 /// # Ok::<(), csvr::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(C)]
 pub struct Position {
-    /// 1-based line on which the record starts.
+    /// 1-based line of the record's first byte.
     pub line: u64,
     /// 0-based byte offset of the record's first byte.
     pub byte: u64,

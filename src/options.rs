@@ -200,18 +200,24 @@ impl Options {
         self
     }
 
-    /// The longest record a reader accepts, in bytes; 0 means no limit. Default
-    /// [`DEFAULT_MAX_RECORD_BYTES`] (16 MiB). A longer record ends reading with a
-    /// [`crate::ErrorKind::Parse`] error, so that an endless record cannot take all memory.
-    /// Counting keeps no record in memory and needs no limit: it ignores this option.
+    /// The longest record read or counted, in bytes from its first byte through its
+    /// terminator; 0 means no limit. Default [`DEFAULT_MAX_RECORD_BYTES`] (16 MiB). A longer
+    /// record ends reading with a [`crate::ErrorKind::Parse`] error, so that an endless
+    /// record cannot take all memory; every count fails at the same record with the same
+    /// error, so that count and read agree. With no limit, counting still keeps no record
+    /// in memory, and an endless one is counted for ever.
     ///
     /// ```
+    /// let data = b"short\nthis one is too long\n";
     /// let mut opts = csvr::Options::new();
     /// opts.set_has_header(false).set_max_record_bytes(10);
-    /// let mut rdr = csvr::Reader::from_bytes(b"short\nthis one is too long\n".to_vec(), &opts)?;
+    /// let mut rdr = csvr::Reader::from_bytes(data.to_vec(), &opts)?;
     /// assert!(rdr.next_record()?);
-    /// assert_eq!(rdr.next_record().unwrap_err().kind(), csvr::ErrorKind::Parse);
-    /// assert_eq!(csvr::count_bytes(b"short\nthis one is too long\n", &opts)?, 2);
+    /// let err = rdr.next_record().unwrap_err();
+    /// assert_eq!(err.kind(), csvr::ErrorKind::Parse);
+    /// assert_eq!(csvr::count_bytes(data, &opts).unwrap_err(), err);
+    /// opts.set_max_record_bytes(0);
+    /// assert_eq!(csvr::count_bytes(data, &opts)?, 2);
     /// # Ok::<(), csvr::Error>(())
     /// ```
     pub fn set_max_record_bytes(&mut self, n: u64) -> &mut Self {
@@ -219,7 +225,7 @@ impl Options {
         self
     }
 
-    /// The longest record a reader accepts (0: no limit).
+    /// The longest record read or counted (0: no limit).
     pub fn max_record_bytes(&self) -> u64 {
         self.max_record_bytes
     }

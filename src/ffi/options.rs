@@ -312,12 +312,14 @@ pub unsafe extern "C" fn csvr_options_set_threads(
     }
 }
 
-/// Sets the longest record a reader accepts, in bytes; 0 means no limit. The default,
-/// `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB. A longer record makes `csvr_reader_next`
-/// (and `_next_batch`, `_count`, and `csvr_reader_open` for the header) fail with
-/// `CSVR_ERR_PARSE`, naming the record's position; reading then ends. This bounds a
-/// reader's memory (to about twice the limit) whatever the input, `/dev/zero` included.
-/// `csvr_count_path` and `csvr_count_bytes` keep no record in memory and ignore it.
+/// Sets the longest record read or counted, in bytes from its first byte through its
+/// terminator; 0 means no limit. The default, `CSVR_DEFAULT_MAX_RECORD_BYTES`, is 16 MiB.
+/// A longer record makes `csvr_reader_next` (and `_next_batch`, `_count`, and
+/// `csvr_reader_open` for the header) fail with `CSVR_ERR_PARSE`, naming the record's
+/// position; reading then ends. This bounds a reader's memory (to about twice the limit)
+/// whatever the input, `/dev/zero` included. Every count (`csvr_count_path`,
+/// `csvr_count_bytes`, ...) fails the same way at the same record, so count and read
+/// agree; with no limit, counting keeps no record and counts an endless one for ever.
 ///
 /// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
 ///

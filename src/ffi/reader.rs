@@ -67,12 +67,15 @@ pub struct csvr_batch {
     pub framed: bool,
 }
 
-/// Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based
-/// with the header as record 0 when `has_header` is on (the Rust `csv` crate's Position).
+/// Where a record starts: its first byte (`byte`, a 0-based offset), that byte's line
+/// (`line`, 1-based: lines end at `\n`) and `record` (0-based, the header is record 0 when
+/// `has_header` is on). Blank lines, comment lines and the previous record's terminator
+/// are not part of a record. (Not the Rust `csv` crate's `Position`, which starts where
+/// the previous record ended.)
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct csvr_position {
-    /// 1-based line on which the record starts.
+    /// 1-based line of the record's first byte.
     pub line: u64,
     /// 0-based byte offset of the record's first byte.
     pub byte: u64,
@@ -362,8 +365,8 @@ pub unsafe extern "C" fn csvr_reader_header(
 }
 
 /// Writes where the current record starts: `*line` (1-based line of its first byte),
-/// `*byte` (0-based offset) and `*record` (0-based index; the header is record 0 when
-/// `has_header` is on), as the Rust `csv` crate's `Position` reports them.
+/// `*byte` (0-based offset of that byte) and `*record` (0-based index; the header is
+/// record 0 when `has_header` is on). See `csvr_position`.
 ///
 /// Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
 /// current record.

@@ -178,15 +178,15 @@ def test_positions_without_header_and_with_multiline_records() -> None:
         assert reader.position == (3, 14, 1)
 
 
-def test_position_after_blank_lines_is_where_the_csv_crate_puts_it() -> None:
-    # The csv crate's Position for a record preceded by blank lines is where the
-    # reading of that record began: the first blank line, not the record's own line.
+def test_position_after_blank_lines_is_the_records_own_line() -> None:
+    # Blank lines before a record are not part of it (the csv crate's own Position
+    # would name the first blank line).
     data = b"a\n1\n\n\n2\n"
     with csvr.Reader(data) as reader:
         assert next(reader) == ["1"]
         assert reader.position == (2, 2, 1)
         assert next(reader) == ["2"]
-        assert reader.position == (3, 4, 2)
+        assert reader.position == (5, 6, 2)
 
 
 def test_position_after_count_is_none() -> None:
