@@ -4,6 +4,7 @@
 //!   csvr      csvr::count_path (the fast exact count; THREADS, 0 = all cores)
 //!   csvr-bytes csvr::count_bytes on the file read into memory first (not timed)
 //!   csv-crate a `csv::Reader::read_byte_record` loop (flexible, header excluded)
+//!   csvr-read csvr::Reader::next_record to the end on one thread (records, not a count)
 //!   memchr    a one-core memchr newline count over read() (the ceiling; not exact CSV)
 //!   memchr-mt the newline count on all cores over positioned reads
 //!
@@ -157,6 +158,14 @@ fn main() {
             let mut o = csvr::Options::new();
             o.set_threads(threads).unwrap();
             csvr::count_bytes(in_memory.as_deref().unwrap(), &o).unwrap()
+        }
+        "csvr-read" => {
+            let mut r = csvr::Reader::from_path(path, &csvr::Options::new()).unwrap();
+            let mut n = 0u64;
+            while r.next_record().unwrap() {
+                n += 1;
+            }
+            n
         }
         "csv-crate" => {
             let mut r = csv::ReaderBuilder::new()
