@@ -100,14 +100,19 @@ fuzz_target!(|input: &[u8]| {
             Err(e) => break Err(e.position().map(|p| (p.byte(), p.record()))),
         }
     };
-    let ours =
-        |r: Result<u64, csvr::Error>| r.map_err(|e| e.position().map(|p| (p.byte, p.record)));
-    assert_eq!(ours(csvr::count_bytes(data, &opts)), oracle_count);
+    // csvr names a record's first byte; the crate, where the record before it ended (the
+    // differential tests check the exact byte; here: the same record, at or after it).
+    let agrees = |r: Result<u64, csvr::Error>| match (r, oracle_count) {
+        (Ok(n), Ok(m)) => n == m,
+        (Err(e), Err(Some((byte, record)))) => e
+            .position()
+            .is_some_and(|p| p.record == record && p.byte >= byte),
+        (Err(e), Err(None)) => e.position().is_none(),
+        _ => false,
+    };
+    assert!(agrees(csvr::count_bytes(data, &opts)));
     let chunk = 1 + (control[0] as usize) % 7;
-    assert_eq!(
-        ours(csvr::count_reader(Trickle(data, chunk), &opts)),
-        oracle_count
-    );
+    assert!(agrees(csvr::count_reader(Trickle(data, chunk), &opts)));
     if oracle_count.is_ok() {
         let mut rdr = Reader::from_bytes(data.to_vec(), &opts).unwrap();
         let mut got = vec![];
