@@ -121,8 +121,8 @@ impl<R: Read + Send + 'static> Reader<R> {
     ) -> Result<Self, Error> {
         let path = path.as_ref();
         options.validate()?;
-        let file = open_file(path)?;
-        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        let (file, meta) = open_file(path)?;
+        let regular = meta.is_file();
         let parser = Parser::new(wrap(file), options, describe_path(path))?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && regular))
     }
@@ -140,8 +140,16 @@ impl<R: Read + Send + 'static> Reader<R> {
 impl<R: Read> Reader<R> {
     /// Reads records from any `Read`, buffering a fixed amount, on the caller's thread.
     pub fn from_reader(rdr: R, options: &Options) -> Result<Self, Error> {
-        let parser = Parser::new(rdr, options, "the input".to_string())?;
-        Ok(Reader::with_parser(parser))
+        Reader::from_reader_named(rdr, options, "the input".to_string())
+    }
+
+    /// Like [`Reader::from_reader`], naming the input `source` in error messages.
+    pub(crate) fn from_reader_named(
+        rdr: R,
+        options: &Options,
+        source: String,
+    ) -> Result<Self, Error> {
+        Ok(Reader::with_parser(Parser::new(rdr, options, source)?))
     }
 
     fn with_parser(parser: Parser<R>) -> Self {

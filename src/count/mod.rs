@@ -14,6 +14,7 @@ mod parallel;
 mod scan;
 mod streaming;
 
+use std::fs::{File, Metadata};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -33,31 +34,44 @@ use crate::options::Options;
 pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Error> {
     let path = path.as_ref();
     options.validate()?;
-    let mut file = open_file(path)?;
-    let source = describe_path(path);
+    let (file, meta) = open_file(path)?;
+    count_file(&file, &meta, options, &describe_path(path))
+}
+
+/// Counts the records of an open file (`meta` its metadata) from its current offset to
+/// its end, named `source` in messages. A regular file read from its start may take the
+/// fast path, and is then left at its end, as streaming it would leave it; anything else
+/// (a pipe, a device, a file read from the middle) is streamed from where it is.
+pub(crate) fn count_file(
+    mut file: &File,
+    meta: &Metadata,
+    options: &Options,
+    source: &str,
+) -> Result<u64, Error> {
+    options.validate()?;
+    let failed = |e: std::io::Error| Error::io(format_args!("cannot read {source}"), &e);
     #[cfg(unix)]
     if let Some(dialect) = scan::FastDialect::new(options) {
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
-        // Positioned reads need a regular file; pipes and devices are streamed.
-        if meta.is_file() {
+        // Positioned reads need a regular file, and count from its start.
+        if meta.is_file() && file.stream_position().map_err(failed)? == 0 {
             let fast = parallel::count_file(
-                &file,
+                file,
                 meta.len(),
                 dialect,
                 options.threads(),
                 parallel::FILE_BLOCK,
             )
-            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+            .map_err(failed)?;
             if let Some(records) = fast {
+                file.seek(SeekFrom::End(0)).map_err(failed)?;
                 return Ok(without_header(records, options));
             }
-            file.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+            file.seek(SeekFrom::Start(0)).map_err(failed)?;
         }
     }
-    streaming::count(file, options, &source)
+    #[cfg(not(unix))]
+    let _ = meta;
+    streaming::count(file, options, source)
 }
 
 /// Counts the records in `data`.
@@ -95,8 +109,17 @@ fn without_header(records: u64, options: &Options) -> u64 {
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub fn count_reader<R: Read>(rdr: R, options: &Options) -> Result<u64, Error> {
+    count_reader_named(rdr, options, "the input")
+}
+
+/// Like [`count_reader`], naming the input `source` in error messages.
+pub(crate) fn count_reader_named<R: Read>(
+    rdr: R,
+    options: &Options,
+    source: &str,
+) -> Result<u64, Error> {
     options.validate()?;
-    streaming::count(rdr, options, "the input")
+    streaming::count(rdr, options, source)
 }
 
 #[cfg(test)]

@@ -11,11 +11,16 @@
 
 mod boundary;
 mod count;
+mod input;
 mod last_error;
 mod options;
 mod reader;
 
 pub use count::{csvr_count_bytes, csvr_count_path};
+pub use input::{
+    csvr_count_callback, csvr_count_fd, csvr_read_fn, csvr_reader_from_callback,
+    csvr_reader_from_fd,
+};
 pub use last_error::{csvr_last_error_message, csvr_last_error_os_error, csvr_last_error_position};
 pub use options::*;
 pub use reader::*;

@@ -348,7 +348,7 @@ const _: () = assert!(CSVR_DEFAULT_MAX_RECORD_BYTES == crate::DEFAULT_MAX_RECORD
 /// with the caller's own work on the records it has. Records, positions and errors are
 /// the same either way. The thread starts at the first read and is joined by
 /// `csvr_reader_free`; at most three batches exist at once. Readers of other inputs
-/// (pipes, terminals) read on the caller's thread. The Python binding turns it on. After
+/// (pipes, terminals, any file descriptor, any read callback) read on the caller's thread. The Python binding turns it on. After
 /// `fork()`, the child has no copy of the thread: reading such a reader there fails with
 /// `CSVR_ERR_INVALID`, and freeing it is safe.
 ///
