@@ -100,11 +100,25 @@ typedef enum csvr_status {
 typedef struct csvr_options csvr_options;
 
 /**
- * A CSV reader (opaque). Create with `csvr_reader_open` or `csvr_reader_from_bytes`,
- * free with `csvr_reader_free`. A reader may be moved to another thread but must not be
- * used from two threads at once; different readers are fully independent.
+ * A CSV reader (opaque). Create with `csvr_reader_open`, `csvr_reader_from_bytes`,
+ * `csvr_reader_from_fd` or `csvr_reader_from_callback`; free with `csvr_reader_free`. A
+ * reader may be moved to another thread but must not be used from two threads at once;
+ * different readers are fully independent.
  */
 typedef struct csvr_reader csvr_reader;
+
+/**
+ * A read callback, in the style of `read(2)`: writes up to `len` bytes of the input to
+ * `buf` and returns how many (at most `len`), 0 at the end of the input, or -1 with
+ * `errno` set on failure. -1 with `errno == EINTR` is retried; any other failure makes
+ * the csvr call fail with `CSVR_ERR_IO`, `csvr_last_error_os_error()` giving that
+ * `errno` and the message saying that the read callback failed. A return above `len` or
+ * below -1 is also `CSVR_ERR_IO` (never a read past `buf`).
+ *
+ * `user_data` is passed through unchanged. After returning 0 the callback may be called
+ * again; it should return 0 again.
+ */
+typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len);
 
 /**
  * Which fields have surrounding ASCII whitespace trimmed: one of the `CSVR_TRIM_*`
@@ -112,6 +126,12 @@ typedef struct csvr_reader csvr_reader;
  * error, `CSVR_ERR_INVALID`, and not undefined behaviour.)
  */
 typedef int csvr_trim;
+
+/**
+ * Whether compressed input is decompressed while it is read: one of the
+ * `CSVR_DECOMPRESS_*` values (an integer, as `csvr_trim` is).
+ */
+typedef int csvr_decompress;
 
 /**
  * Where a record starts: its first byte (`byte`, a 0-based offset), that byte's line
@@ -213,6 +233,27 @@ typedef struct csvr_batch {
  */
 #define CSVR_TRIM_ALL 3
 
+/**
+ * Recognise gzip and zstd by their magic bytes and decompress them; read anything else as
+ * it is (the default).
+ */
+#define CSVR_DECOMPRESS_AUTO 0
+
+/**
+ * Never decompress: read the bytes as they are.
+ */
+#define CSVR_DECOMPRESS_NONE 1
+
+/**
+ * The input is gzip; anything else is `CSVR_ERR_IO`.
+ */
+#define CSVR_DECOMPRESS_GZIP 2
+
+/**
+ * The input is zstd; anything else is `CSVR_ERR_IO`.
+ */
+#define CSVR_DECOMPRESS_ZSTD 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -264,6 +305,103 @@ enum csvr_status csvr_count_bytes(const uint8_t *data,
                                   uint64_t *out);
 
 /**
+ * Makes a reader of the file descriptor `fd` (a file, a pipe, a socket, a terminal ...)
+ * with `opts` (NULL = defaults), reading from the descriptor's current offset on. The
+ * descriptor is NOT closed, neither by this call nor by `csvr_reader_free`: it must stay
+ * open until the reader is freed, and is then the caller's to close. Reading moves the
+ * descriptor's offset, which it shares with every duplicate of it (`dup`, `fork`).
+ *
+ * Threads: the descriptor is read only during calls on the reader, on the calling
+ * thread; it never reads ahead on a thread of its own, whatever
+ * `csvr_options_set_read_ahead` says. With `has_header` on, the header is read now.
+ *
+ * On success writes a new reader to `*out`, owned by the caller and freed with
+ * `csvr_reader_free`; on failure `*out` is untouched.
+ *
+ * Errors: `CSVR_ERR_NULL` (out NULL), `CSVR_ERR_INVALID` (a negative `fd`, contradictory
+ * options, or a platform without file descriptors), `CSVR_ERR_IO` (`fd` not open,
+ * `EBADF`, or a read failed: see `csvr_last_error_os_error`), `CSVR_ERR_UTF8` (text mode
+ * and the header is not UTF-8).
+ *
+ * # Safety
+ * `opts` is NULL or live; `out` is NULL or writable; if `fd` is open, nothing closes it
+ * before the reader is freed.
+ */
+enum csvr_status csvr_reader_from_fd(int fd,
+                                     const struct csvr_options *opts,
+                                     struct csvr_reader **out);
+
+/**
+ * Makes a reader of the bytes that `read` returns (see `csvr_read_fn`), called with
+ * `user_data`, with `opts` (NULL = defaults). With `has_header` on, the callback is
+ * called now until the header is read.
+ *
+ * Threads: the callback is called only from inside csvr calls on this reader (this one,
+ * `csvr_reader_next`, `_next_batch`, `_count`), on the thread making that call, one call
+ * at a time, and never after `csvr_reader_free` returns. It never runs on a thread of
+ * csvr's own (`csvr_options_set_read_ahead` does not apply), so it need not be
+ * thread-safe; if the reader is moved to another thread, the callback is called there.
+ * `user_data` must stay valid until the reader is freed.
+ *
+ * On success writes a new reader to `*out`, owned by the caller and freed with
+ * `csvr_reader_free`; on failure `*out` is untouched (and the callback is not called
+ * again).
+ *
+ * Errors: `CSVR_ERR_NULL` (read or out NULL), `CSVR_ERR_INVALID` (contradictory options),
+ * `CSVR_ERR_IO` (the callback failed: see `csvr_read_fn`), `CSVR_ERR_UTF8` (text mode and
+ * the header is not UTF-8).
+ *
+ * # Safety
+ * `read` is NULL or a function as `csvr_read_fn` describes, safe to call with
+ * `user_data` until the reader is freed; `opts` is NULL or live; `out` is NULL or
+ * writable.
+ */
+enum csvr_status csvr_reader_from_callback(csvr_read_fn read,
+                                           void *user_data,
+                                           const struct csvr_options *opts,
+                                           struct csvr_reader **out);
+
+/**
+ * Counts the records read from the file descriptor `fd`, from its current offset to its
+ * end, with `opts` (NULL = defaults), and writes the count to `*out`: the same count as
+ * `csvr_count_path` on the same bytes. The descriptor is NOT closed. Afterwards its
+ * offset is at the end of the input (a regular file read from offset 0 may be counted
+ * with positioned reads, on several threads, and is then moved to its end).
+ *
+ * Threads: the descriptor is read on the calling thread (and, for a regular file from
+ * offset 0, on csvr's own counting threads, with `pread`, during this call only).
+ *
+ * Errors: `CSVR_ERR_NULL` (out NULL), `CSVR_ERR_INVALID` (a negative `fd`, contradictory
+ * options), `CSVR_ERR_IO` (`fd` not open or a read failed), `CSVR_ERR_PARSE`
+ * (`flexible` off and a ragged record).
+ *
+ * # Safety
+ * `opts` is NULL or live; `out` is NULL or writable; nothing closes `fd` during the call.
+ */
+enum csvr_status csvr_count_fd(int fd, const struct csvr_options *opts, uint64_t *out);
+
+/**
+ * Counts the records in the bytes that `read` returns (see `csvr_read_fn`), called with
+ * `user_data` until it returns 0, with `opts` (NULL = defaults), and writes the count to
+ * `*out`. The input is streamed in constant memory.
+ *
+ * Threads: the callback is called only during this call, on the calling thread, one
+ * call at a time.
+ *
+ * Errors: `CSVR_ERR_NULL` (read or out NULL), `CSVR_ERR_INVALID` (contradictory
+ * options), `CSVR_ERR_IO` (the callback failed), `CSVR_ERR_PARSE` (`flexible` off and a
+ * ragged record).
+ *
+ * # Safety
+ * `read` is NULL or a function as `csvr_read_fn` describes, safe to call with
+ * `user_data` during the call; `opts` is NULL or live; `out` is NULL or writable.
+ */
+enum csvr_status csvr_count_callback(csvr_read_fn read,
+                                     void *user_data,
+                                     const struct csvr_options *opts,
+                                     uint64_t *out);
+
+/**
  * The message of the last failed csvr call on this thread, or NULL if none has failed.
  *
  * Like `errno`, it is meaningful only right after a call returned a negative
@@ -296,7 +434,7 @@ bool csvr_last_error_position(uint64_t *line, uint64_t *byte, uint64_t *record);
 /**
  * A new set of options with the defaults: `,` delimiter, `"` quote, no escape, doubled
  * quotes and quoting on, no comment, a header, flexible, no trimming, CRLF-any terminator,
- * all cores for counting, bytes (no UTF-8 check).
+ * all cores for counting, bytes (no UTF-8 check), gzip and zstd decompressed.
  *
  * The caller owns the result and frees it with `csvr_options_free`. Returns NULL only if
  * memory could not be allocated.
@@ -418,6 +556,25 @@ enum csvr_status csvr_options_set_quoting(struct csvr_options *opts, bool yes);
 enum csvr_status csvr_options_set_trim(struct csvr_options *opts, csvr_trim trim);
 
 /**
+ * Sets whether compressed input is decompressed while it is read: one of
+ * `CSVR_DECOMPRESS_AUTO` (the default: gzip, `1f 8b`, and zstd, `28 b5 2f fd`, are
+ * recognised by their first bytes, never by a file name), `CSVR_DECOMPRESS_NONE`,
+ * `CSVR_DECOMPRESS_GZIP` or `CSVR_DECOMPRESS_ZSTD` (forced: other input is
+ * `CSVR_ERR_IO`). It applies to every input: paths, bytes, file descriptors and
+ * callbacks. Concatenated gzip members and zstd frames are read one after the other.
+ * Decompression streams in constant memory; positions (byte offsets) are offsets in the
+ * decompressed bytes; counting a compressed input streams it (exact, but on one thread).
+ * A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; reading cannot
+ * go on after it (every later read fails the same way).
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_decompress(struct csvr_options *opts, csvr_decompress mode);
+
+/**
  * Sets the record terminator: 0 (the default) means `\n`, `\r\n` and `\r` each end a
  * record; any other byte means only that byte does.
  *
@@ -463,7 +620,7 @@ enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, ui
  * with the caller's own work on the records it has. Records, positions and errors are
  * the same either way. The thread starts at the first read and is joined by
  * `csvr_reader_free`; at most three batches exist at once. Readers of other inputs
- * (pipes, terminals) read on the caller's thread. The Python binding turns it on. After
+ * (pipes, terminals, any file descriptor, any read callback) read on the caller's thread. The Python binding turns it on. After
  * `fork()`, the child has no copy of the thread: reading such a reader there fails with
  * `CSVR_ERR_INVALID`, and freeing it is safe.
  *
@@ -472,7 +629,8 @@ enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, ui
  * # Safety
  * `opts` is NULL or a live `csvr_options` that no other thread is using.
  */
-enum csvr_status csvr_options_set_read_ahead(struct csvr_options *opts, bool yes);
+enum csvr_status csvr_options_set_read_ahead(struct csvr_options *opts,
+                                             bool yes);
 
 /**
  * Sets text mode (default false): when true, a reader checks that the header and every
@@ -647,12 +805,12 @@ enum csvr_status csvr_reader_next_batch(struct csvr_reader *r,
                                         struct csvr_batch *out);
 
 /**
- * Frees a reader and closes its file. NULL is a no-op. Every pointer borrowed from the
- * reader (fields, headers) becomes invalid.
+ * Frees a reader and closes its file (a file descriptor given to `csvr_reader_from_fd`
+ * stays open; a read callback is not called again). NULL is a no-op. Every pointer
+ * borrowed from the reader (fields, headers) becomes invalid.
  *
  * # Safety
- * `r` is NULL or came from `csvr_reader_open` / `csvr_reader_from_bytes` and was not
- * freed before.
+ * `r` is NULL or came from a `csvr_reader_*` constructor and was not freed before.
  */
 void csvr_reader_free(struct csvr_reader *r);
 

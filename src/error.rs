@@ -119,12 +119,14 @@ impl Error {
     }
 
     /// An I/O error, with what was being done (`context`) in front of the OS's words.
+    /// An [`InputError`] carried inside `err` gives its own OS error code.
     pub(crate) fn io(context: impl fmt::Display, err: &io::Error) -> Error {
+        let inner = err.get_ref().and_then(|e| e.downcast_ref::<InputError>());
         Error {
             kind: ErrorKind::Io,
             message: format!("{context}: {err}"),
             position: None,
-            os_error: err.raw_os_error(),
+            os_error: err.raw_os_error().or(inner.and_then(|i| i.os_error)),
         }
     }
 
@@ -232,6 +234,45 @@ impl std::fmt::Display for RecordTooLong {
 
 impl std::error::Error for RecordTooLong {}
 
+/// A failure of an input layer (a read callback, a decompressor) in its own words, with
+/// the OS error code behind it where there is one. It travels through the `csv` crate
+/// inside an `io::Error` (see [`InputError::into_io`]); [`Error::io`] reads the code back.
+#[derive(Debug)]
+pub(crate) struct InputError {
+    pub(crate) message: String,
+    pub(crate) os_error: Option<i32>,
+}
+
+impl InputError {
+    /// A failure with no OS error behind it.
+    pub(crate) fn new(message: impl Into<String>) -> InputError {
+        InputError {
+            message: message.into(),
+            os_error: None,
+        }
+    }
+
+    /// Wraps it in an `io::Error` of the kind its OS error has (`Other` without one).
+    pub(crate) fn into_io(self) -> io::Error {
+        let kind = self.os_error.map_or(io::ErrorKind::Other, |code| {
+            io::Error::from_raw_os_error(code).kind()
+        });
+        io::Error::new(kind, self)
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(code) = self.os_error {
+            write!(f, ": {}", io::Error::from_raw_os_error(code))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +294,23 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Io);
         assert_eq!(err.os_error(), Some(13));
         assert!(err.message().starts_with("cannot open x: "));
+    }
+
+    #[test]
+    fn an_input_error_keeps_its_words_and_its_os_code() {
+        let io = InputError {
+            message: "the read callback failed".into(),
+            os_error: Some(104),
+        }
+        .into_io();
+        let err = Error::io("cannot read the input", &io);
+        assert_eq!(err.os_error(), Some(104));
+        assert!(
+            err.message()
+                .starts_with("cannot read the input: the read callback failed: "),
+            "{err}"
+        );
+        let plain = Error::io("x", &InputError::new("corrupt").into_io());
+        assert_eq!((plain.os_error(), plain.message()), (None, "x: corrupt"));
     }
 }

@@ -12,7 +12,7 @@ use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file, BomSafe, RecordTracker};
+use crate::input::{describe_path, open_file, BomSafe, Decoded, RecordTracker};
 use crate::options::Options;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
 
@@ -55,11 +55,11 @@ enum State<R> {
 /// is `Send + 'static` (and never blocks for long) need say how.
 type StartAhead<R> = fn(Parser<R>, usize) -> Result<Ahead, Parser<R>>;
 
-/// The parser under a [`Reader`]: the `csv` crate's reader with the record budget, the
+/// The parser under a [`Reader`]: the `csv` crate's reader with the record tracker, the
 /// current record and the error held back by a batch. It runs on the caller's thread, or
 /// on a read-ahead worker's (`read_ahead`).
 pub(crate) struct Parser<R> {
-    csv: csv::Reader<RecordTracker<BomSafe<R>>>,
+    csv: csv::Reader<RecordTracker<BomSafe<Decoded<R>>>>,
     /// How the input is named in error messages.
     source: String,
     headers: Option<ByteRecord>,
@@ -122,8 +122,8 @@ impl<R: Read + Send + 'static> Reader<R> {
     ) -> Result<Self, Error> {
         let path = path.as_ref();
         options.validate()?;
-        let file = open_file(path)?;
-        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        let (file, meta) = open_file(path)?;
+        let regular = meta.is_file();
         let parser = Parser::new(wrap(file), options, describe_path(path))?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && regular))
     }
@@ -141,8 +141,16 @@ impl<R: Read + Send + 'static> Reader<R> {
 impl<R: Read> Reader<R> {
     /// Reads records from any `Read`, buffering a fixed amount, on the caller's thread.
     pub fn from_reader(rdr: R, options: &Options) -> Result<Self, Error> {
-        let parser = Parser::new(rdr, options, "the input".to_string())?;
-        Ok(Reader::with_parser(parser))
+        Reader::from_reader_named(rdr, options, "the input".to_string())
+    }
+
+    /// Like [`Reader::from_reader`], naming the input `source` in error messages.
+    pub(crate) fn from_reader_named(
+        rdr: R,
+        options: &Options,
+        source: String,
+    ) -> Result<Self, Error> {
+        Ok(Reader::with_parser(Parser::new(rdr, options, source)?))
     }
 
     fn with_parser(parser: Parser<R>) -> Self {
@@ -240,7 +248,10 @@ impl<R: Read> Reader<R> {
 impl<R: Read> Parser<R> {
     fn new(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
         options.validate()?;
-        let input = RecordTracker::new(BomSafe::new(rdr), options);
+        let input = RecordTracker::new(
+            BomSafe::new(Decoded::new(rdr, options.decompress())),
+            options,
+        );
         let mut csv = options.csv_builder().from_reader(input);
         let headers = match (options.has_header(), options.utf8()) {
             (false, _) => None,

@@ -62,3 +62,25 @@ fn header_declares_every_function_of_the_contract() {
         assert!(header.contains(status), "{status} missing");
     }
 }
+
+/// The v0.2 "Inputs" names of /work/shared/API.md, as written there.
+#[test]
+fn header_declares_the_inputs_of_v0_2() {
+    let header = include_str!("../include/csvr.h");
+    assert!(header
+        .contains("typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len);"));
+    for declaration in [
+        "enum csvr_status csvr_reader_from_fd(int fd,",
+        "enum csvr_status csvr_reader_from_callback(csvr_read_fn read,",
+        "enum csvr_status csvr_count_fd(int fd, const struct csvr_options *opts, uint64_t *out);",
+        "enum csvr_status csvr_count_callback(csvr_read_fn read,",
+        "enum csvr_status csvr_options_set_decompress(struct csvr_options *opts, csvr_decompress mode);",
+        "typedef int csvr_decompress;",
+        "#define CSVR_DECOMPRESS_AUTO 0",
+        "#define CSVR_DECOMPRESS_NONE 1",
+        "#define CSVR_DECOMPRESS_GZIP 2",
+        "#define CSVR_DECOMPRESS_ZSTD 3",
+    ] {
+        assert!(header.contains(declaration), "{declaration} missing");
+    }
+}

@@ -21,11 +21,12 @@ mod parallel;
 mod scan;
 mod streaming;
 
+use std::fs::{File, Metadata};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::error::Error;
-use crate::input::{describe_path, open_file};
+use crate::input::{describe_path, is_plain, open_file, Decoded};
 use crate::options::Options;
 
 /// Counts the records of the file at `path` (the header excluded when `has_header` is on),
@@ -40,32 +41,56 @@ use crate::options::Options;
 pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Error> {
     let path = path.as_ref();
     options.validate()?;
-    let mut file = open_file(path)?;
-    let source = describe_path(path);
+    let (file, meta) = open_file(path)?;
+    count_file(&file, &meta, options, &describe_path(path))
+}
+
+/// Counts the records of an open file (`meta` its metadata) from its current offset to
+/// its end, named `source` in messages. A regular file read from its start may take the
+/// fast path, and is then left at its end, as streaming it would leave it; anything else
+/// (a pipe, a device, a file read from the middle) is streamed from where it is.
+pub(crate) fn count_file(
+    mut file: &File,
+    meta: &Metadata,
+    options: &Options,
+    source: &str,
+) -> Result<u64, Error> {
+    options.validate()?;
+    let failed = |e: std::io::Error| Error::io(format_args!("cannot read {source}"), &e);
     #[cfg(unix)]
     if let Some((dialect, watch)) = fast_path(options) {
-        let meta = file
-            .metadata()
-            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
-        // Positioned reads need a regular file; pipes and devices are streamed.
-        if meta.is_file() {
+        // Positioned reads need a regular file, and count from its start; compressed
+        // bytes are streamed through the decompressor.
+        if meta.is_file()
+            && file.stream_position().map_err(failed)? == 0
+            && is_plain_file(file, options).map_err(failed)?
+        {
             let fast = parallel::count_file(
-                &file,
+                file,
                 meta.len(),
                 dialect,
                 watch,
                 options.threads(),
                 parallel::FILE_BLOCK,
             )
-            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+            .map_err(failed)?;
             if let Some(records) = fast {
+                file.seek(SeekFrom::End(0)).map_err(failed)?;
                 return Ok(without_header(records, options));
             }
-            file.seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
+            file.seek(SeekFrom::Start(0)).map_err(failed)?;
         }
     }
-    streaming::count(file, options, &source)
+    #[cfg(not(unix))]
+    let _ = meta;
+    streaming::count(Decoded::new(file, options.decompress()), options, source)
+}
+
+/// Whether a regular file's bytes are read as they are (not decompressed).
+#[cfg(unix)]
+fn is_plain_file(file: &File, options: &Options) -> std::io::Result<bool> {
+    let (head, len) = crate::input::file_head(file)?;
+    Ok(is_plain(&head[..len], options.decompress()))
 }
 
 /// Counts the records in `data`.
@@ -77,6 +102,10 @@ pub fn count_path(path: impl AsRef<Path>, options: &Options) -> Result<u64, Erro
 /// ```
 pub fn count_bytes(data: &[u8], options: &Options) -> Result<u64, Error> {
     options.validate()?;
+    if !is_plain(data, options.decompress()) {
+        let decoded = Decoded::new(data, options.decompress());
+        return streaming::count(decoded, options, "the input");
+    }
     if let Some((dialect, watch)) = fast_path(options) {
         if let Some(records) = parallel::count_slice(data, dialect, watch, options.threads()) {
             return Ok(without_header(records, options));
@@ -110,8 +139,17 @@ fn without_header(records: u64, options: &Options) -> u64 {
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub fn count_reader<R: Read>(rdr: R, options: &Options) -> Result<u64, Error> {
+    count_reader_named(rdr, options, "the input")
+}
+
+/// Like [`count_reader`], naming the input `source` in error messages.
+pub(crate) fn count_reader_named<R: Read>(
+    rdr: R,
+    options: &Options,
+    source: &str,
+) -> Result<u64, Error> {
     options.validate()?;
-    streaming::count(rdr, options, "the input")
+    streaming::count(Decoded::new(rdr, options.decompress()), options, source)
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@ use crate::options::Options;
 use crate::reader::Reader;
 use crate::{Batch, ByteRecord};
 
-type Input = Box<dyn Read + Send>;
+/// What every `csvr_reader` reads from, whatever its constructor.
+pub(super) type Input = Box<dyn Read + Send>;
 
-/// A CSV reader (opaque). Create with `csvr_reader_open` or `csvr_reader_from_bytes`,
-/// free with `csvr_reader_free`. A reader may be moved to another thread but must not be
-/// used from two threads at once; different readers are fully independent.
+/// A CSV reader (opaque). Create with `csvr_reader_open`, `csvr_reader_from_bytes`,
+/// `csvr_reader_from_fd` or `csvr_reader_from_callback`; free with `csvr_reader_free`. A
+/// reader may be moved to another thread but must not be used from two threads at once;
+/// different readers are fully independent.
 pub struct csvr_reader {
     inner: Reader<Input>,
     /// The buffer behind the last `csvr_batch` handed out.
@@ -100,7 +102,7 @@ const _: () = assert!(CSVR_RECORD_SEPARATOR == crate::RECORD_SEPARATOR);
 ///
 /// # Safety
 /// `opts` is NULL or a live `csvr_options`.
-unsafe fn options_or_default(opts: *const csvr_options) -> Options {
+pub(super) unsafe fn options_or_default(opts: *const csvr_options) -> Options {
     // SAFETY: the caller's contract for `opts`.
     match unsafe { opts.as_ref() } {
         Some(o) => o.inner.clone(),
@@ -108,7 +110,7 @@ unsafe fn options_or_default(opts: *const csvr_options) -> Options {
     }
 }
 
-fn into_handle(inner: Reader<Input>) -> *mut csvr_reader {
+pub(super) fn into_handle(inner: Reader<Input>) -> *mut csvr_reader {
     Box::into_raw(Box::new(csvr_reader {
         inner,
         batch: Batch::new(),
@@ -464,12 +466,12 @@ pub unsafe extern "C" fn csvr_reader_next_batch(
     }
 }
 
-/// Frees a reader and closes its file. NULL is a no-op. Every pointer borrowed from the
-/// reader (fields, headers) becomes invalid.
+/// Frees a reader and closes its file (a file descriptor given to `csvr_reader_from_fd`
+/// stays open; a read callback is not called again). NULL is a no-op. Every pointer
+/// borrowed from the reader (fields, headers) becomes invalid.
 ///
 /// # Safety
-/// `r` is NULL or came from `csvr_reader_open` / `csvr_reader_from_bytes` and was not
-/// freed before.
+/// `r` is NULL or came from a `csvr_reader_*` constructor and was not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn csvr_reader_free(r: *mut csvr_reader) {
     if !r.is_null() {

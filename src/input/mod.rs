@@ -1,21 +1,34 @@
 //! Where bytes come from: opening files with errors a user can act on (the path in the
-//! message, the OS code kept), and the `Read` layers every parser reads through.
+//! message, the OS code kept), file descriptors and read callbacks of the caller's, and
+//! the `Read` layers every parser reads through (decompression, the BOM, the record
+//! tracker).
 
-use std::fs::File;
+use std::fs::{File, Metadata};
 use std::io;
 use std::path::Path;
 
 use crate::error::Error;
 
 mod bom;
+mod callback;
+mod decompress;
+#[cfg(unix)]
+mod fd;
 mod tracker;
 
 pub(crate) use bom::BomSafe;
+pub(crate) use callback::ReadFn;
+#[cfg(unix)]
+pub(crate) use decompress::file_head;
+pub(crate) use decompress::{is_plain, Decoded};
+#[cfg(unix)]
+pub(crate) use fd::{describe_fd, BorrowedFile};
 pub(crate) use tracker::RecordTracker;
 
 /// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed
-/// on one and only fails the first `read`, which would surface far from the cause.
-pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
+/// on one and only fails the first `read`, which would surface far from the cause. The
+/// metadata comes along, so that callers need not ask the OS again.
+pub(crate) fn open_file(path: &Path) -> Result<(File, Metadata), Error> {
     let shown = describe_path(path);
     let file = File::open(path).map_err(|e| Error::io(format_args!("cannot open {shown}"), &e))?;
     let meta = file
@@ -27,7 +40,7 @@ pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
             &is_a_directory(),
         ));
     }
-    Ok(file)
+    Ok((file, meta))
 }
 
 #[cfg(unix)]

@@ -1,0 +1,410 @@
+/*
+ * test_inputs.c: the inputs of csvr's C API besides paths and bytes, tested from C as a
+ * user calls them: file descriptors (pipes, regular files, offsets), read callbacks
+ * (errno, EINTR, impossible returns).
+ *
+ * Every check is counted; the program ends with the line "N passed, M failed" and exits
+ * non-zero if M > 0. Temporary files are unlinked as soon as they are open.
+ */
+
+#define _GNU_SOURCE /* mkstemp */
+
+#include <csvr.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------------------ */
+/* A tiny assertion framework, as in test_api.c.                                        */
+
+static int g_passed;
+static int g_failed;
+static const char *g_test = "";
+
+static const char *last_message(void) {
+    const char *m = csvr_last_error_message();
+    return m != NULL ? m : "(NULL)";
+}
+
+__attribute__((format(printf, 4, 5)))
+static bool check_at(bool ok, const char *file, int line, const char *fmt, ...) {
+    if (ok) {
+        g_passed++;
+        return true;
+    }
+    g_failed++;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "FAIL %s:%d [%s]: %s\n", file, line, g_test, text);
+    return false;
+}
+
+#define CHECK(cond) check_at((cond), __FILE__, __LINE__, "%s", #cond)
+#define CHECK_ST(expr, want)                                                                  \
+    do {                                                                                      \
+        csvr_status got_ = (expr);                                                            \
+        check_at(got_ == (want), __FILE__, __LINE__, "%s: got %s, want %s; last error: %s",   \
+                 #expr, csvr_status_name((int)got_), csvr_status_name((int)(want)),           \
+                 got_ < 0 ? last_message() : "(call succeeded)");                             \
+    } while (0)
+#define CHECK_U64(got, want)                                                                  \
+    do {                                                                                      \
+        uint64_t g_ = (got), w_ = (want);                                                     \
+        check_at(g_ == w_, __FILE__, __LINE__, "%s == %s: got %llu, want %llu", #got, #want,  \
+                 (unsigned long long)g_, (unsigned long long)w_);                             \
+    } while (0)
+#define CHECK_CONTAINS(haystack, needle)                                                      \
+    do {                                                                                      \
+        const char *h_ = (haystack);                                                          \
+        check_at(h_ != NULL && strstr(h_, (needle)) != NULL, __FILE__, __LINE__,              \
+                 "\"%s\" contains \"%s\"", h_ != NULL ? h_ : "(NULL)", (needle));             \
+    } while (0)
+
+/* ------------------------------------------------------------------------------------ */
+/* Helpers                                                                              */
+
+/* A temporary file holding `len` bytes, already unlinked, at offset 0. */
+static int temp_file(const void *data, size_t len) {
+    char path[] = "/tmp/csvr-test-inputs-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        perror("mkstemp");
+        exit(2);
+    }
+    unlink(path);
+    if (write(fd, data, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) != 0) {
+        perror("write");
+        exit(2);
+    }
+    return fd;
+}
+
+static bool fd_is_open(int fd) { return fcntl(fd, F_GETFD) != -1; }
+
+/* All the records of a reader, fields joined by '|' and records ended by '\n'. */
+static char *drain(csvr_reader *r, csvr_status *end) {
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    csvr_status s;
+    while ((s = csvr_reader_next(r)) == CSVR_OK) {
+        size_t n = 0;
+        csvr_reader_field_count(r, &n);
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *p = NULL;
+            size_t flen = 0;
+            csvr_reader_field(r, i, &p, &flen);
+            while (len + flen + 2 > cap) {
+                cap *= 2;
+                out = realloc(out, cap);
+            }
+            memcpy(out + len, p, flen);
+            len += flen;
+            out[len++] = i + 1 < n ? '|' : '\n';
+        }
+    }
+    out[len] = '\0';
+    *end = s;
+    return out;
+}
+
+/* A writer thread feeding a pipe, so that inputs larger than the pipe's buffer work. */
+struct feed {
+    int fd;
+    const char *data;
+    size_t len;
+};
+
+static void *feed_pipe(void *arg) {
+    struct feed *f = arg;
+    size_t done = 0;
+    while (done < f->len) {
+        ssize_t n = write(f->fd, f->data + done, f->len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+    close(f->fd);
+    return NULL;
+}
+
+/* A big input: a header and `rows` records, some quoted over two lines. */
+static char *big_csv(size_t rows, size_t *len) {
+    size_t cap = rows * 40 + 64;
+    char *s = malloc(cap);
+    size_t n = (size_t)snprintf(s, cap, "id,text\n");
+    for (size_t i = 0; i < rows; i++) {
+        n += (size_t)snprintf(s + n, cap - n, i % 7 == 0 ? "%zu,\"two\nlines, %zu\"\n" : "%zu,plain %zu\n", i, i);
+    }
+    *len = n;
+    return s;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* File descriptors                                                                     */
+
+static void test_fd_regular_file(void) {
+    g_test = "fd: a regular file";
+    const char data[] = "a,b\n1,2\n\n3,\"x\ny\"\n";
+    int fd = temp_file(data, sizeof data - 1);
+    csvr_reader *r = NULL;
+    CHECK_ST(csvr_reader_from_fd(fd, NULL, &r), CSVR_OK);
+    csvr_status end;
+    char *got = drain(r, &end);
+    CHECK_ST(end, CSVR_DONE);
+    CHECK(strcmp(got, "1|2\n3|x\ny\n") == 0);
+    free(got);
+    csvr_reader_free(r);
+    CHECK(fd_is_open(fd));
+
+    /* From the start (the fast count) and from an offset (streamed); the offset ends at
+       the end either way. */
+    uint64_t n = 99;
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    CHECK_ST(csvr_count_fd(fd, NULL, &n), CSVR_OK);
+    CHECK_U64(n, 2);
+    CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)(sizeof data - 1));
+    CHECK(lseek(fd, 4, SEEK_SET) == 4); /* past "a,b\n": "1,2" is now the header */
+    CHECK_ST(csvr_count_fd(fd, NULL, &n), CSVR_OK);
+    CHECK_U64(n, 1);
+    CHECK(lseek(fd, 0, SEEK_CUR) == (off_t)(sizeof data - 1));
+    CHECK(fd_is_open(fd));
+    close(fd);
+}
+
+static void test_fd_offset_is_respected(void) {
+    g_test = "fd: reading starts at the current offset";
+    const char data[] = "skip me\nh1,h2\nx,y\n";
+    int fd = temp_file(data, sizeof data - 1);
+    CHECK(lseek(fd, 8, SEEK_SET) == 8);
+    csvr_reader *r = NULL;
+    CHECK_ST(csvr_reader_from_fd(fd, NULL, &r), CSVR_OK);
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    CHECK_ST(csvr_reader_header(r, 0, &p, &len), CSVR_OK);
+    CHECK(len == 2 && memcmp(p, "h1", 2) == 0);
+    CHECK_ST(csvr_reader_next(r), CSVR_OK);
+    uint64_t line, byte, record;
+    CHECK_ST(csvr_reader_position(r, &line, &byte, &record), CSVR_OK);
+    /* Positions count from where reading started. */
+    CHECK_U64(line, 2);
+    CHECK_U64(byte, 6);
+    CHECK_ST(csvr_reader_next(r), CSVR_DONE);
+    csvr_reader_free(r);
+    CHECK(fd_is_open(fd));
+    close(fd);
+}
+
+static void test_fd_pipe(void) {
+    g_test = "fd: a pipe, larger than its buffer";
+    size_t len = 0;
+    char *data = big_csv(50000, &len);
+    uint64_t expected = 0;
+    CHECK_ST(csvr_count_bytes((const uint8_t *)data, len, NULL, &expected), CSVR_OK);
+    CHECK_U64(expected, 50000);
+    for (int pass = 0; pass < 2; pass++) {
+        int fds[2];
+        CHECK(pipe(fds) == 0);
+        struct feed f = {fds[1], data, len};
+        pthread_t writer;
+        pthread_create(&writer, NULL, feed_pipe, &f);
+        if (pass == 0) {
+            uint64_t n = 0;
+            CHECK_ST(csvr_count_fd(fds[0], NULL, &n), CSVR_OK);
+            CHECK_U64(n, expected);
+        } else {
+            csvr_options *o = csvr_options_new();
+            csvr_options_set_read_ahead(o, true); /* does not apply to fds: still correct */
+            csvr_reader *r = NULL;
+            CHECK_ST(csvr_reader_from_fd(fds[0], o, &r), CSVR_OK);
+            csvr_options_free(o);
+            uint64_t n = 0;
+            CHECK_ST(csvr_reader_count(r, &n), CSVR_OK);
+            CHECK_U64(n, expected);
+            csvr_reader_free(r);
+        }
+        pthread_join(writer, NULL);
+        CHECK(fd_is_open(fds[0]));
+        close(fds[0]);
+    }
+    free(data);
+}
+
+static void test_fd_errors(void) {
+    g_test = "fd: bad descriptors";
+    csvr_reader *r = (csvr_reader *)&r;
+    uint64_t n = 7;
+    CHECK_ST(csvr_reader_from_fd(-1, NULL, &r), CSVR_ERR_INVALID);
+    CHECK(r == (csvr_reader *)&r);
+    CHECK_ST(csvr_count_fd(-1, NULL, &n), CSVR_ERR_INVALID);
+    int fd = temp_file("x", 1);
+    close(fd); /* fd is now closed */
+    CHECK_ST(csvr_reader_from_fd(fd, NULL, &r), CSVR_ERR_IO);
+    CHECK(csvr_last_error_os_error() == EBADF);
+    CHECK_CONTAINS(last_message(), "file descriptor");
+    CHECK_ST(csvr_count_fd(fd, NULL, &n), CSVR_ERR_IO);
+    CHECK(csvr_last_error_os_error() == EBADF);
+    CHECK_U64(n, 7);
+    CHECK_ST(csvr_reader_from_fd(0, NULL, NULL), CSVR_ERR_NULL);
+    CHECK_ST(csvr_count_fd(0, NULL, NULL), CSVR_ERR_NULL);
+    /* A write-only descriptor opens (fcntl is happy) and fails at the first read. */
+    int w = open("/dev/null", O_WRONLY);
+    CHECK_ST(csvr_count_fd(w, NULL, &n), CSVR_ERR_IO);
+    CHECK(csvr_last_error_os_error() == EBADF);
+    close(w);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Read callbacks                                                                       */
+
+struct source {
+    const char *data;
+    size_t len, at;
+    size_t chunk;        /* at most this many bytes per call (0: as many as asked) */
+    int fail_at;         /* on this call (1-based), return -1 with fail_errno (0: never) */
+    int fail_errno;
+    int eintr_every;     /* every n-th call returns -1 with EINTR first (0: never) */
+    ptrdiff_t lie;       /* if not 0, return this instead of the truth on the first call */
+    int calls;
+};
+
+static ptrdiff_t read_source(void *user_data, uint8_t *buf, size_t len) {
+    struct source *s = user_data;
+    s->calls++;
+    if (s->eintr_every != 0 && s->calls % s->eintr_every == 0) {
+        errno = EINTR;
+        return -1;
+    }
+    if (s->fail_at != 0 && s->calls >= s->fail_at) {
+        errno = s->fail_errno;
+        return -1;
+    }
+    if (s->lie != 0 && s->calls == 1) {
+        return s->lie;
+    }
+    size_t n = s->len - s->at;
+    if (n > len) n = len;
+    if (s->chunk != 0 && n > s->chunk) n = s->chunk;
+    memcpy(buf, s->data + s->at, n);
+    s->at += n;
+    return (ptrdiff_t)n;
+}
+
+static void test_callback_reads(void) {
+    g_test = "callback: any read size gives the same records and count";
+    size_t len = 0;
+    char *data = big_csv(3000, &len);
+    uint64_t expected = 0;
+    CHECK_ST(csvr_count_bytes((const uint8_t *)data, len, NULL, &expected), CSVR_OK);
+    size_t chunks[] = {1, 2, 3, 7, 64, 4096, 0};
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        struct source s = {.data = data, .len = len, .chunk = chunks[i], .eintr_every = 3};
+        uint64_t n = 0;
+        CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_OK);
+        CHECK_U64(n, expected);
+        struct source s2 = {.data = data, .len = len, .chunk = chunks[i], .eintr_every = 5};
+        csvr_reader *r = NULL;
+        CHECK_ST(csvr_reader_from_callback(read_source, &s2, NULL, &r), CSVR_OK);
+        n = 0;
+        CHECK_ST(csvr_reader_count(r, &n), CSVR_OK);
+        CHECK_U64(n, expected);
+        csvr_reader_free(r);
+    }
+    /* The records themselves, one byte per call, with a BOM. */
+    const char small[] = "\xef\xbb\xbfh\n\"a\nb\",c\r\n\r\nd\n";
+    struct source s = {.data = small, .len = sizeof small - 1, .chunk = 1};
+    csvr_reader *r = NULL;
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_OK);
+    const uint8_t *p = NULL;
+    size_t hlen = 0;
+    CHECK_ST(csvr_reader_header(r, 0, &p, &hlen), CSVR_OK);
+    CHECK(hlen == 1 && p[0] == 'h');
+    csvr_status end;
+    char *got = drain(r, &end);
+    CHECK_ST(end, CSVR_DONE);
+    CHECK(strcmp(got, "a\nb|c\nd\n") == 0);
+    free(got);
+    csvr_reader_free(r);
+    free(data);
+}
+
+static void test_callback_errors(void) {
+    g_test = "callback: errno, EINTR, impossible returns, NULL";
+    const char data[] = "h\n1\n2\n3\n";
+    /* A failure at the first call: the header cannot be read. */
+    struct source s = {.data = data, .len = sizeof data - 1, .fail_at = 1, .fail_errno = ECONNRESET};
+    csvr_reader *r = NULL;
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_ERR_IO);
+    CHECK(r == NULL);
+    CHECK(csvr_last_error_os_error() == ECONNRESET);
+    CHECK_CONTAINS(last_message(), "read callback failed");
+    uint64_t n = 42;
+    s = (struct source){.data = data, .len = sizeof data - 1, .fail_at = 1, .fail_errno = EIO};
+    CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_ERR_IO);
+    CHECK(csvr_last_error_os_error() == EIO);
+    CHECK_CONTAINS(last_message(), "read callback failed");
+    CHECK_U64(n, 42);
+
+    /* A failure later: the records before it come, then the error. */
+    s = (struct source){.data = data, .len = sizeof data - 1, .chunk = 2, .fail_at = 3, .fail_errno = ETIMEDOUT};
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_OK);
+    csvr_status st;
+    int records = 0;
+    while ((st = csvr_reader_next(r)) == CSVR_OK) records++;
+    CHECK_ST(st, CSVR_ERR_IO);
+    CHECK(csvr_last_error_os_error() == ETIMEDOUT);
+    CHECK(records <= 1);
+    csvr_reader_free(r);
+
+    /* EINTR on every other call is retried, never reported. */
+    s = (struct source){.data = data, .len = sizeof data - 1, .chunk = 1, .eintr_every = 2};
+    CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_OK);
+    CHECK_U64(n, 3);
+
+    /* More than len, or below -1: an error, never a read past the buffer. */
+    s = (struct source){.data = data, .len = sizeof data - 1, .lie = 1 << 30};
+    CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "for a buffer of");
+    s = (struct source){.data = data, .len = sizeof data - 1, .lie = 1 << 30};
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_ERR_IO);
+    s = (struct source){.data = data, .len = sizeof data - 1, .lie = -5};
+    CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "-5");
+
+    /* NULL callback, NULL out. */
+    CHECK_ST(csvr_count_callback(NULL, NULL, NULL, &n), CSVR_ERR_NULL);
+    CHECK_ST(csvr_reader_from_callback(NULL, NULL, NULL, &r), CSVR_ERR_NULL);
+    CHECK_CONTAINS(last_message(), "read");
+    CHECK_ST(csvr_count_callback(read_source, &s, NULL, NULL), CSVR_ERR_NULL);
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, NULL), CSVR_ERR_NULL);
+
+    /* Bad options are reported before the callback is called. */
+    csvr_options *o = csvr_options_new();
+    csvr_options_set_quote(o, ',');
+    s = (struct source){.data = data, .len = sizeof data - 1};
+    CHECK_ST(csvr_count_callback(read_source, &s, o, &n), CSVR_ERR_INVALID);
+    CHECK_ST(csvr_reader_from_callback(read_source, &s, o, &r), CSVR_ERR_INVALID);
+    CHECK(s.calls == 0);
+    csvr_options_free(o);
+}
+
+int main(void) {
+    test_fd_regular_file();
+    test_fd_offset_is_respected();
+    test_fd_pipe();
+    test_fd_errors();
+    test_callback_reads();
+    test_callback_errors();
+    printf("test_inputs: %d passed, %d failed\n", g_passed, g_failed);
+    return g_failed == 0 ? 0 : 1;
+}
