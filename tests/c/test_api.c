@@ -302,7 +302,7 @@ static const uint8_t g_sentinel_byte;
 static void test_version(void) {
     const char *v = csvr_version();
     if (CHECK(v != NULL)) {
-        CHECK(strcmp(v, "0.1.0") == 0);
+        CHECK(strcmp(v, "0.2.0") == 0);
         char from_macros[64];
         snprintf(from_macros, sizeof from_macros, "%d.%d.%d", CSVR_VERSION_MAJOR,
                  CSVR_VERSION_MINOR, CSVR_VERSION_PATCH);
