@@ -19,9 +19,19 @@ cargo=${CARGO:-cargo}
 logs=$PWD/target/test-logs
 mkdir -p "$logs"
 
-# A progress line: "#<n>" then a tab and one of libFuzzer's event words, with "cov:" in
-# it; or the NEW_FUNC lines that follow a NEW one. DONE (the final line) is kept.
-progress='^#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|RELOAD)[[:space:]].*cov: |^[[:space:]]+NEW_FUNC\['
+# Drops a progress line ("#<n>", a tab, one of libFuzzer's event words, then "cov: ..."),
+# the NEW_FUNC lines that follow a NEW one, and the "recommended dictionary" libFuzzer
+# prints at the end (one line per entry; it is in the log). DONE, the final line, is kept.
+quiet() {
+  awk '/^#[0-9]+[ \t]+(INITED|NEW|REDUCE|pulse|RELOAD)[ \t].*cov: / { next }
+       /^[ \t]+NEW_FUNC\[/ { next }
+       /^###### Recommended dictionary/ { dict = 1; n = 0; next }
+       dict && /^###### End of recommended dictionary/ {
+         dict = 0; print "(libFuzzer recommended a dictionary of " n " entries: see the log)"
+         fflush(); next }
+       dict { n++; next }
+       { print; fflush() }'
+}
 
 failed=0
 cd fuzz
@@ -30,7 +40,7 @@ for t in $targets; do
   echo "== fuzz $t for $seconds s"
   RUSTC_BOOTSTRAP=1 $cargo fuzz run "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 2>&1 |
-    tee "$logs/fuzz-$t.log" | grep --line-buffered -Ev "$progress"
+    tee "$logs/fuzz-$t.log" | quiet
   rc=${PIPESTATUS[0]}
   if [ "$rc" -eq 0 ]; then
     echo "ok: fuzz $t ($(grep -oE '^stat::number_of_executed_units: [0-9]+' "$logs/fuzz-$t.log" |

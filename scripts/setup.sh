@@ -46,7 +46,7 @@ want_apt() { # package reason
 }
 
 # How a user gets a Debian package when this script cannot install it.
-how_apt() { echo "install it with: apt-get install $* (as root), or your system's package"; }
+how_apt() { echo "install it with: apt-get install $* (as root; or your system's package manager)"; }
 
 # --- what both commands need -------------------------------------------------------------
 have cc || want_apt gcc "compiling the C example and the C tests"
