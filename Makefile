@@ -1,6 +1,7 @@
 # csvr: the two commands a newcomer needs are `make run` (count the bundled sample through
-# Python and C) and `make test` (every test: Rust, C, C++, Python). Everything else here
-# is a step of those two.
+# Python and C) and `make test` (every test: Rust, C, C++, Python). Both first check their
+# prerequisites (scripts/setup.sh: installs what is missing where it can, as root with
+# apt-get, and says what it installs and why). Everything else here is a step of those two.
 
 CARGO   ?= cargo
 PYTHON  ?= python3
@@ -11,36 +12,61 @@ LIBDIR  := $(CURDIR)/target/release
 
 export CSVR_LIBDIR := $(LIBDIR)
 
+# The version, from Cargo.toml; the SONAME is libcsvr.so.$(MAJOR) (build.rs sets it).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+
 BENCH_VENV := bench/.venv
 SIZE ?= 1024
 FUZZ_SECONDS ?= 60
+export FUZZ_SECONDS
 FUZZ_TARGETS := differential c_api
+export FUZZ_TARGETS
 
-.PHONY: run test lib header python examples test-rust test-c test-python test-bench lint \
-        bench bench-tools bench-memory test-fuzz fuzz-tools test-aarch64 clean
+.PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
+        test-bench test-readme test-install lint bench bench-tools bench-memory test-fuzz \
+        fuzz-tools test-aarch64 install uninstall clean _run
 
-## run: build everything and count the bundled sample through Python and the C example
-run: python examples
+## run: build everything and count the bundled sample through Python and the C example;
+## builds only what changed since the last run
+run:
+	@bash scripts/setup.sh run
+	@$(MAKE) --no-print-directory _run
+
+_run: python examples
 	@echo "== Python: python -m csvr count $(SAMPLE)"
 	@$(VPY) -m csvr count $(SAMPLE)
 	@echo "== C: bindings/c/csvr-count $(SAMPLE)"
 	@./bindings/c/csvr-count $(SAMPLE)
 
-## test: every test suite (Rust, C and C++ with valgrind and sanitizers, fuzzing for
-## FUZZ_SECONDS per target, a benchmark smoke run, Python)
-test: test-rust test-c test-aarch64 test-fuzz test-bench test-python
+## test: every test suite (Rust, C and C++ plainly, with valgrind and sanitizers, the
+## README's C program, an install built against with pkg-config, Python, a benchmark smoke
+## run, the unit tests for AArch64 under qemu, fuzzing for FUZZ_SECONDS per target), then
+## a summary; scripts/test.sh SUITE... runs some of them
+test:
+	@bash scripts/test.sh
 
-## lib: the shared and static library in target/release
+## lib: the shared and static library in target/release. The shared library's SONAME is
+## libcsvr.so.$(MAJOR), the name programs linked against it load: the link beside it lets
+## them (the examples, the C tests) run from target/release.
 lib:
 	$(CARGO) build --release
+	@ln -sf libcsvr.so $(LIBDIR)/libcsvr.so.$(MAJOR)
 
 ## header: regenerate include/csvr.h from src/ffi (commit the result)
 header:
 	CSVR_UPDATE_HEADER=1 $(CARGO) build
 
-## python: a virtualenv in .venv with the csvr package (built by pip, library inside) and pytest
-python: $(VPY)
+## python: a virtualenv in .venv with the csvr package (built by pip, library inside) and
+## pytest; the package is reinstalled only when the Rust or Python sources changed
+PY_STAMP   := $(VENV)/.csvr-installed
+PY_SOURCES := $(shell find src bindings/python/csvr -name '*.rs' -o -name '*.py' -o -name py.typed) \
+              bindings/python/pyproject.toml Cargo.toml Cargo.lock build.rs cbindgen.toml
+python: $(PY_STAMP)
+
+$(PY_STAMP): $(VPY) $(PY_SOURCES)
 	$(VPY) -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+	@touch $@
 
 $(VPY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,11 +82,25 @@ test-rust:
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
 
+## test-c: the C and C++ tests, plainly and with AddressSanitizer and UBSan
 test-c: lib
-	$(MAKE) -C tests/c
+	$(MAKE) -C tests/c check asan
+
+## test-c-valgrind: the C and C++ tests under valgrind
+test-c-valgrind: lib
+	$(MAKE) -C tests/c valgrind
 
 test-python: python
-	$(VPY) -m pytest -q tests/python
+	$(VPY) -m pytest -q -rs tests/python
+
+## test-readme: the C program in README.md's "## C" section compiles and runs
+test-readme: lib
+	bash scripts/test-readme.sh
+
+## test-install: `make install` into a temporary prefix, then a C and a C++ program built
+## outside the repository with pkg-config only
+test-install: lib
+	bash scripts/test-install.sh
 
 bench-tools: lib
 	$(CARGO) build --release -p csvr-bench
@@ -80,13 +120,10 @@ fuzz-tools:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
 
 ## test-fuzz: each fuzz target for FUZZ_SECONDS (libFuzzer, AddressSanitizer), from the
-## committed seeds; the stable toolchain takes cargo fuzz's nightly flags via RUSTC_BOOTSTRAP
+## committed seeds; prints each target's final statistics, not libFuzzer's progress lines
+## (the whole output is in target/test-logs/fuzz-TARGET.log)
 test-fuzz: fuzz-tools
-	cd fuzz && for t in $(FUZZ_TARGETS); do \
-	  mkdir -p corpus/$$t && \
-	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$t corpus/$$t seeds/$$t -- \
-	    -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=20 || exit 1; \
-	done
+	bash scripts/fuzz.sh
 
 ## bench-memory: peak RSS of counting and reading by file size (SIZES in MiB)
 SIZES ?= 100 1024 4096
@@ -94,7 +131,8 @@ bench-memory: bench-tools python
 	$(VPY) bench/memory.py --sizes $(SIZES)
 
 ## test-aarch64: the library's unit tests (the NEON scanner among them) built for AArch64
-## and run under qemu-user; needs qemu-user and gcc-aarch64-linux-gnu (.ci/run installs them)
+## and run under qemu-user; needs qemu-user and gcc-aarch64-linux-gnu (scripts/setup.sh
+## installs them when it can)
 AARCH64 := aarch64-unknown-linux-gnu
 test-aarch64:
 	rustup target add $(AARCH64)
@@ -102,6 +140,40 @@ test-aarch64:
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
 	$(CARGO) test --release --target $(AARCH64) --lib
 	$(CARGO) clippy --target $(AARCH64) --all-targets -- -D warnings
+
+## install: the libraries, the headers and csvr.pc under PREFIX (DESTDIR for staging):
+## lib/libcsvr.so.$(VERSION) with the links libcsvr.so.$(MAJOR) and libcsvr.so, lib/libcsvr.a,
+## include/csvr.h and csvr.hpp, lib/pkgconfig/csvr.pc
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+libdir      ?= $(PREFIX)/lib
+includedir  ?= $(PREFIX)/include
+pkgconfigdir ?= $(libdir)/pkgconfig
+
+# Builds the library only if it is missing, so that `make lib && sudo make install` does
+# not need cargo as root.
+install: $(LIBDIR)/libcsvr.so $(LIBDIR)/libcsvr.a
+	install -d $(DESTDIR)$(libdir) $(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir)
+	install -m 755 $(LIBDIR)/libcsvr.so $(DESTDIR)$(libdir)/libcsvr.so.$(VERSION)
+	ln -sf libcsvr.so.$(VERSION) $(DESTDIR)$(libdir)/libcsvr.so.$(MAJOR)
+	ln -sf libcsvr.so.$(MAJOR) $(DESTDIR)$(libdir)/libcsvr.so
+	install -m 644 $(LIBDIR)/libcsvr.a $(DESTDIR)$(libdir)/libcsvr.a
+	install -m 644 include/csvr.h bindings/cpp/csvr.hpp $(DESTDIR)$(includedir)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(libdir)|g' \
+	    -e 's|@INCLUDEDIR@|$(includedir)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    csvr.pc.in > $(DESTDIR)$(pkgconfigdir)/csvr.pc
+	@# The loader's cache must learn the new library (for /usr/local/lib and the like).
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
+	  ldconfig; fi
+
+$(LIBDIR)/libcsvr.so $(LIBDIR)/libcsvr.a:
+	$(MAKE) --no-print-directory lib
+
+uninstall:
+	rm -f $(DESTDIR)$(libdir)/libcsvr.so.$(VERSION) $(DESTDIR)$(libdir)/libcsvr.so.$(MAJOR) \
+	      $(DESTDIR)$(libdir)/libcsvr.so $(DESTDIR)$(libdir)/libcsvr.a \
+	      $(DESTDIR)$(includedir)/csvr.h $(DESTDIR)$(includedir)/csvr.hpp \
+	      $(DESTDIR)$(pkgconfigdir)/csvr.pc
 
 lint:
 	$(CARGO) fmt --check

@@ -4,6 +4,8 @@
 //! The header is written to `$OUT_DIR/csvr.h` on every build; `tests/header.rs` fails when
 //! it differs from `include/csvr.h`. `CSVR_UPDATE_HEADER=1 cargo build` (or
 //! `make header`) rewrites the committed header.
+//!
+//! On Linux it also gives the shared library its versioned SONAME, `libcsvr.so.<major>`.
 
 use std::env;
 use std::fs;
@@ -17,6 +19,17 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed={}", committed.display());
     println!("cargo:rerun-if-env-changed=CSVR_UPDATE_HEADER");
+
+    // A versioned SONAME, so that programs linked against libcsvr.so load
+    // libcsvr.so.<major> (what `make install` puts beside libcsvr.so.<version>) and a
+    // future incompatible libcsvr.so.1 can be installed beside it. While the major version
+    // is 0, the minor version is the incompatible one in Cargo's rules, but the C ABI
+    // contract (API.md) only grows, so .0 names every 0.x release.
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "linux" {
+        let major = env::var("CARGO_PKG_VERSION_MAJOR").expect("set by cargo");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libcsvr.so.{major}");
+    }
 
     let config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
         Ok(config) => config,

@@ -26,7 +26,7 @@
 /**
  * The minor version of this header.
  */
-#define CSVR_VERSION_MINOR 1
+#define CSVR_VERSION_MINOR 2
 
 /**
  * The patch version of this header.
@@ -259,7 +259,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library's version as a static NUL-terminated string, e.g. `"0.1.0"`.
+ * The library's version as a static NUL-terminated string, e.g. `"0.2.0"`.
  *
  * Never fails; the string is owned by the library and must not be freed.
  */

@@ -84,11 +84,11 @@ pub const CSVR_DECOMPRESS_ZSTD: csvr_decompress = 3;
 /// The major version of this header; `csvr_version()` gives the library's at run time.
 pub const CSVR_VERSION_MAJOR: u32 = 0;
 /// The minor version of this header.
-pub const CSVR_VERSION_MINOR: u32 = 1;
+pub const CSVR_VERSION_MINOR: u32 = 2;
 /// The patch version of this header.
 pub const CSVR_VERSION_PATCH: u32 = 0;
 
-/// The library's version as a static NUL-terminated string, e.g. `"0.1.0"`.
+/// The library's version as a static NUL-terminated string, e.g. `"0.2.0"`.
 ///
 /// Never fails; the string is owned by the library and must not be freed.
 #[no_mangle]

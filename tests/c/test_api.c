@@ -302,7 +302,7 @@ static const uint8_t g_sentinel_byte;
 static void test_version(void) {
     const char *v = csvr_version();
     if (CHECK(v != NULL)) {
-        CHECK(strcmp(v, "0.1.0") == 0);
+        CHECK(strcmp(v, "0.2.0") == 0);
         char from_macros[64];
         snprintf(from_macros, sizeof from_macros, "%d.%d.%d", CSVR_VERSION_MAJOR,
                  CSVR_VERSION_MINOR, CSVR_VERSION_PATCH);
@@ -339,10 +339,16 @@ static void test_max_record_bytes(void) {
         CHECK_MSG_HAS("line 2, byte 6, record 1");
         csvr_reader_free(r);
     }
-    /* Counting keeps no record and ignores the limit. */
-    uint64_t n = 0;
-    CHECK_ST(csvr_count_bytes((const uint8_t *)data, sizeof data - 1, o, &n), CSVR_OK);
-    CHECK_U64(n, 3);
+    /* Counting refuses the same record, with the same message, so count and read agree. */
+    uint64_t n = SENTINEL_U64;
+    CHECK_ST(csvr_count_bytes((const uint8_t *)data, sizeof data - 1, o, &n), CSVR_ERR_PARSE);
+    CHECK_MSG_HAS("a record is longer than max_record_bytes (10 bytes) at line 2, byte 6, record 1");
+    CHECK_U64(n, SENTINEL_U64);
+    /* A stream that never ends a record (here /dev/zero) is refused too, not counted for
+     * ever: the default limit is 16 MiB. */
+    CHECK_ST(csvr_count_path("/dev/zero", NULL, &n), CSVR_ERR_PARSE);
+    CHECK_MSG_HAS("max_record_bytes");
+    EXPECT_ERROR_POSITION(1, 0, 0);
     /* 0: no limit. */
     CHECK_ST(csvr_options_set_max_record_bytes(o, 0), CSVR_OK);
     if (CHECK_ST(csvr_reader_from_bytes((const uint8_t *)data, sizeof data - 1, o, &r), CSVR_OK)) {

@@ -67,7 +67,7 @@ bool contains(std::string_view text, std::string_view part) { return text.find(p
 
 // The C API, called directly from C++: the header's types and enums work as C++.
 void test_c_header_from_cpp() {
-    CHECK(std::strcmp(csvr_version(), "0.1.0") == 0);
+    CHECK(std::strcmp(csvr_version(), "0.2.0") == 0);
     static_assert(CSVR_OK == 0 && CSVR_DONE == 1 && CSVR_ERR_NULL == -1 && CSVR_ERR_PANIC == -6,
                   "status values as documented");
     static_assert(CSVR_TRIM_NONE == 0 && CSVR_TRIM_ALL == 3, "trim values as documented");
@@ -86,7 +86,7 @@ void test_c_header_from_cpp() {
 }
 
 void test_version() {
-    CHECK(csvr::version() == "0.1.0");
+    CHECK(csvr::version() == "0.2.0");
     CHECK(std::string(csvr::status_name(CSVR_ERR_UTF8)) == "CSVR_ERR_UTF8");
 }
 

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "data" / "sample.csv"
 SAMPLE_COUNT = int((REPO / "examples" / "data" / "sample.count").read_text().strip())
 HEADER = REPO / "include" / "csvr.h"
-CORPUS = REPO.parent / "shared" / "corpus"
+#: Third-party CSV files beside the repository, or where CSVR_CORPUS says.
+CORPUS = Path(os.environ.get("CSVR_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 def run_python(

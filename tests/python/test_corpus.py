@@ -10,14 +10,15 @@ import csvr
 from conftest import CORPUS
 
 CSV_FILES = sorted(CORPUS.rglob("*.csv")) if CORPUS.is_dir() else []
+ABSENT = f"corpus: {CORPUS} is absent, so the corpus comparison did not run"
 
 
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=ABSENT)
 def test_corpus_is_present() -> None:
-    if not CSV_FILES:
-        pytest.skip(f"no shared corpus at {CORPUS} (it lives beside the repository)")
     assert len(CSV_FILES) > 10
 
 
+@pytest.mark.skipif(not CSV_FILES, reason=ABSENT)
 @pytest.mark.parametrize("path", CSV_FILES, ids=[str(p.relative_to(CORPUS)) for p in CSV_FILES])
 def test_count_equals_rows_read(path: Path) -> None:
     with csvr.Reader(path, raw=True) as reader:

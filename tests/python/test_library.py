@@ -12,8 +12,8 @@ from conftest import HEADER, REPO, run_python
 
 
 def test_version() -> None:
-    assert csvr.__version__ == "0.1.0"
-    assert csvr._lib.lib.csvr_version() == b"0.1.0"
+    assert csvr.__version__ == "0.2.0"
+    assert csvr._lib.lib.csvr_version() == b"0.2.0"
 
 
 def test_public_names() -> None:

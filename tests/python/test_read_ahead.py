@@ -4,6 +4,7 @@ changes where the work happens, never what a reader yields."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Union
 
@@ -70,24 +71,61 @@ def test_for_loops_agree(tmp_path: Path) -> None:
         assert list(plain) == list(ahead)
 
 
-def _tasks() -> int:
-    return len(os.listdir("/proc/self/task"))
+WORKER_NAME = "csvr-read-ahead"  # the worker thread's name (15 bytes: all of it shows)
+
+
+def _workers() -> int:
+    """The number of read-ahead threads in this process now."""
+    n = 0
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                n += f.read().strip() == WORKER_NAME
+        except OSError:  # the thread has just left
+            pass
+    return n
+
+
+def _workers_once_settled(expected: int, timeout: float = 5.0) -> int:
+    """The number of read-ahead threads, once it is ``expected`` or after ``timeout`` s.
+
+    A thread that has been joined can still be listed in /proc/self/task for a moment:
+    the kernel wakes pthread_join (it clears the thread's tid as the thread lets go of its
+    memory) before it takes the thread out of the list, and a busy machine can hold the
+    thread between the two. So the count is read again until it settles; a thread that
+    was not stopped never leaves and still fails the test.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        n = _workers()
+        if n == expected or time.monotonic() > deadline:
+            return n
+        time.sleep(0.001)
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
 def test_closing_mid_file_stops_the_thread_and_closes_the_file(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_bytes(_data())
-    fds, tasks = len(os.listdir("/proc/self/fd")), _tasks()
+    assert _workers_once_settled(0) == 0  # none left by earlier tests
+    fds = _fds()
     for _ in range(2000):
         with csvr.Reader(path, raw=True) as r:
             next(r)
-            assert _tasks() == tasks + 1  # the read-ahead thread, while reading
-    assert len(os.listdir("/proc/self/fd")) == fds
-    assert _tasks() == tasks
+            # Exactly one read-ahead thread while reading: this reader's (the one before
+            # it stopped, even if the kernel still lists it for a moment).
+            assert _workers_once_settled(1) == 1
+        # The worker closes the file before it ends and close() waits for it: the file
+        # is closed when close() returns, with no waiting here.
+        assert _fds() == fds
+    assert _workers_once_settled(0) == 0
     # A reader never read starts no thread.
     r = csvr.Reader(path)
-    assert _tasks() == tasks
+    assert _workers() == 0
     r.close()
 
 
