@@ -81,7 +81,11 @@ def test_an_endless_record_stops_at_max_record_bytes(tmp_path: Path) -> None:
     with open(path, "wb") as f:
         f.write(b'h\n"')
         f.truncate(64 << 20)  # 64 MiB inside one quoted field (sparse: NUL bytes)
-    assert csvr.count(path) == 1  # counting keeps no record: no limit needed
+    # Counting refuses the record the reader refuses (with the default 16 MiB limit)...
+    with pytest.raises(csvr.ParseError, match="max_record_bytes"):
+        csvr.count(path)
+    # ...and without a limit keeps no record: constant memory, one record.
+    assert csvr.count(path, max_record_bytes=None) == 1
     rss = rss_kib()
     with csvr.Reader(path, raw=True, max_record_bytes=1 << 20) as reader:
         with pytest.raises(csvr.ParseError, match="max_record_bytes") as info:
