@@ -430,7 +430,7 @@ fn big_input() -> impl Strategy<Value = Vec<u8>> {
 }
 
 /// A record's fields through the C ABI, or the status that failed.
-type FfiStep = Result<Vec<Vec<u8>>, i32>;
+type FfiStep = Result<(Vec<Vec<u8>>, Position), (i32, Option<Position>)>;
 
 /// The C ABI's results for the same input: counts and records through `csvr::ffi`.
 fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<FfiStep>) {
@@ -478,7 +478,7 @@ fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<F
         let opened = csvr_reader_from_bytes(data.as_ptr(), data.len(), opts, &mut rdr);
         csvr_options_free(opts);
         if opened != csvr_status::CSVR_OK {
-            steps.push(Err(opened as i32));
+            steps.push(Err((opened as i32, last_error_position())));
             return (count, steps);
         }
         while steps.len() < limit {
@@ -502,15 +502,29 @@ fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<F
                             std::slice::from_raw_parts(p, len).to_vec()
                         });
                     }
-                    steps.push(Ok(fields));
+                    let mut at = Position::default();
+                    assert_eq!(
+                        csvr_reader_position(rdr, &mut at.line, &mut at.byte, &mut at.record),
+                        csvr_status::CSVR_OK
+                    );
+                    steps.push(Ok((fields, at)));
                 }
                 csvr_status::CSVR_DONE => break,
-                s => steps.push(Err(s as i32)),
+                s => steps.push(Err((s as i32, last_error_position()))),
             }
         }
         csvr_reader_free(rdr);
         (count, steps)
     }
+}
+
+/// The position `csvr_last_error_position` reports, if any.
+fn last_error_position() -> Option<Position> {
+    let mut at = Position::default();
+    // SAFETY: the three pointers are live, writable locals.
+    let found =
+        unsafe { csvr::ffi::csvr_last_error_position(&mut at.line, &mut at.byte, &mut at.record) };
+    found.then_some(at)
 }
 
 fn status_of(kind: ErrorKind) -> i32 {
@@ -534,10 +548,10 @@ proptest! {
         let (header, steps) = oracle_steps(&d, &data, limit);
         let expected_count = oracle_count(&d, &data).map_err(|(k, _)| status_of(k));
         let mut expected: Vec<FfiStep> = vec![];
-        if let Some(Err((k, _))) = header {
-            expected.push(Err(status_of(k)));
+        if let Some(Err((k, at))) = header {
+            expected.push(Err((status_of(k), at)));
         } else {
-            expected.extend(steps.into_iter().map(|s| s.map(|(f, _)| f).map_err(|(k, _)| status_of(k))));
+            expected.extend(steps.into_iter().map(|s| s.map_err(|(k, at)| (status_of(k), at))));
         }
         let (count, records) = ffi_steps(&d, &data, limit);
         prop_assert_eq!(count, expected_count);
