@@ -124,24 +124,28 @@ impl<R: Read> Source<R> {
 }
 
 impl<R: Read> Read for Source<R> {
+    /// The peeked bytes come with as much of the rest as one read of the input gives, so
+    /// that the pieces the parser sees end where the input's own reads end (with a
+    /// one-byte terminator, csv-core's line numbers depend on that).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.at < self.len {
-            let n = buf.len().min(self.len - self.at);
-            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
-            self.at += n;
-            return Ok(n);
-        }
-        if self.ended {
-            return Ok(0);
+        let held = buf.len().min(self.len - self.at);
+        buf[..held].copy_from_slice(&self.head[self.at..self.at + held]);
+        if held == buf.len() || self.ended {
+            self.at += held;
+            return Ok(held);
         }
         loop {
-            match self.inner.read(buf) {
+            match self.inner.read(&mut buf[held..]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The peeked bytes stay held: the next read hands them out again.
                 Err(e) => {
                     self.failed = true;
                     return Err(e);
                 }
-                ok => return ok,
+                Ok(n) => {
+                    self.at += held;
+                    return Ok(held + n);
+                }
             }
         }
     }
@@ -304,6 +308,18 @@ mod tests {
         for short in [&b""[..], b"\x1f", b"\x28\xb5\x2f", b"ab"] {
             assert_eq!(read_all(OneByte(short), Decompress::Auto).unwrap(), short);
         }
+    }
+
+    #[test]
+    fn plain_input_comes_in_the_inputs_own_pieces() {
+        let data = b"a,b\n".repeat(5000);
+        let mut d = Decoded::new(&data[..], Decompress::Auto);
+        let mut buf = vec![0u8; 8192];
+        assert_eq!(d.read(&mut buf).unwrap(), 8192);
+        assert_eq!(&buf[..], &data[..8192]);
+        let mut short = Decoded::new(&b"ab"[..], Decompress::Auto);
+        assert_eq!(short.read(&mut buf).unwrap(), 2);
+        assert_eq!(short.read(&mut buf).unwrap(), 0);
     }
 
     #[test]
