@@ -1,6 +1,7 @@
 //! Every input besides a path or a byte slice (a file descriptor, a read callback, a
 //! gzip or zstd stream in any of them) gives exactly the records, counts and errors that
 //! the `csv` crate gives for the same (decompressed) bytes; broken streams are I/O errors.
+#![cfg(target_os = "linux")] // errno through __errno_location, paths through /proc/self/fd
 
 use std::ffi::c_void;
 use std::io::{self, Read, Write};
