@@ -564,8 +564,8 @@ enum csvr_status csvr_options_set_trim(struct csvr_options *opts, csvr_trim trim
  * callbacks. Concatenated gzip members and zstd frames are read one after the other.
  * Decompression streams in constant memory; positions (byte offsets) are offsets in the
  * decompressed bytes; counting a compressed input streams it (exact, but on one thread).
- * A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; reading cannot
- * go on after it (every later read fails the same way).
+ * A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; a reader ends
+ * there (`csvr_reader_next` then returns `CSVR_DONE`), as after any I/O error.
  *
  * Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
  *
@@ -759,7 +759,8 @@ enum csvr_status csvr_reader_header(const struct csvr_reader *r,
 /**
  * Writes where the current record starts: `*line` (1-based line of its first byte),
  * `*byte` (0-based offset of that byte) and `*record` (0-based index; the header is
- * record 0 when `has_header` is on). See `csvr_position`.
+ * record 0 when `has_header` is on). See `csvr_position`. In a compressed input (see
+ * `csvr_options_set_decompress`), offsets and lines are those of the decompressed bytes.
  *
  * Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
  * current record.

@@ -277,8 +277,8 @@ pub unsafe extern "C" fn csvr_options_set_trim(
 /// callbacks. Concatenated gzip members and zstd frames are read one after the other.
 /// Decompression streams in constant memory; positions (byte offsets) are offsets in the
 /// decompressed bytes; counting a compressed input streams it (exact, but on one thread).
-/// A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; reading cannot
-/// go on after it (every later read fails the same way).
+/// A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; a reader ends
+/// there (`csvr_reader_next` then returns `CSVR_DONE`), as after any I/O error.
 ///
 /// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
 ///

@@ -368,7 +368,8 @@ pub unsafe extern "C" fn csvr_reader_header(
 
 /// Writes where the current record starts: `*line` (1-based line of its first byte),
 /// `*byte` (0-based offset of that byte) and `*record` (0-based index; the header is
-/// record 0 when `has_header` is on). See `csvr_position`.
+/// record 0 when `has_header` is on). See `csvr_position`. In a compressed input (see
+/// `csvr_options_set_decompress`), offsets and lines are those of the decompressed bytes.
 ///
 /// Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
 /// current record.

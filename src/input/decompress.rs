@@ -104,6 +104,8 @@ struct Source<R> {
     /// The input ended while peeking: it is not read again (a terminal would wait for a
     /// second end-of-file).
     ended: bool,
+    /// An error met while reading on from the peeked bytes, which were handed out first.
+    pending: Option<io::Error>,
     failed: bool,
 }
 
@@ -124,24 +126,38 @@ impl<R: Read> Source<R> {
 }
 
 impl<R: Read> Read for Source<R> {
+    /// The peeked bytes come with as much of the rest as one read of the input gives, so
+    /// that the pieces the parser sees end where the input's own reads end (with a
+    /// one-byte terminator, csv-core's line numbers depend on that).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.at < self.len {
-            let n = buf.len().min(self.len - self.at);
-            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
-            self.at += n;
-            return Ok(n);
+        if let Some(e) = self.pending.take() {
+            self.failed = true;
+            return Err(e);
         }
-        if self.ended {
-            return Ok(0);
+        let held = buf.len().min(self.len - self.at);
+        buf[..held].copy_from_slice(&self.head[self.at..self.at + held]);
+        if held == buf.len() || self.ended {
+            self.at += held;
+            return Ok(held);
         }
         loop {
-            match self.inner.read(buf) {
+            match self.inner.read(&mut buf[held..]) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
+                Err(e) if held == 0 => {
                     self.failed = true;
                     return Err(e);
                 }
-                ok => return ok,
+                // The records in the peeked bytes come first, then the error. (Four of
+                // them, unless the input ended: never a lone BOM, see `BomSafe`.)
+                Err(e) => {
+                    self.at += held;
+                    self.pending = Some(e);
+                    return Ok(held);
+                }
+                Ok(n) => {
+                    self.at += held;
+                    return Ok(held + n);
+                }
             }
         }
     }
@@ -154,7 +170,8 @@ type ZstdDecoder<R> = zstd::stream::read::Decoder<'static, BufReader<Source<R>>>
 /// are recognised or forced as `mode` says; any other input passes through unchanged.
 ///
 /// A corrupt or truncated stream, or a forced format that is not there, is an I/O error
-/// ([`InputError`]) that every later read repeats: the input cannot go on after it.
+/// ([`InputError`]) that every later read repeats: the input cannot go on after it (the
+/// `csv` crate ends a reader at its first I/O error in any case).
 pub(crate) struct Decoded<R> {
     state: State<R>,
 }
@@ -177,6 +194,7 @@ impl<R: Read> Decoded<R> {
             at: 0,
             len: 0,
             ended: false,
+            pending: None,
             failed: false,
         };
         let state = match mode {
@@ -307,6 +325,18 @@ mod tests {
     }
 
     #[test]
+    fn plain_input_comes_in_the_inputs_own_pieces() {
+        let data = b"a,b\n".repeat(5000);
+        let mut d = Decoded::new(&data[..], Decompress::Auto);
+        let mut buf = vec![0u8; 8192];
+        assert_eq!(d.read(&mut buf).unwrap(), 8192);
+        assert_eq!(&buf[..], &data[..8192]);
+        let mut short = Decoded::new(&b"ab"[..], Decompress::Auto);
+        assert_eq!(short.read(&mut buf).unwrap(), 2);
+        assert_eq!(short.read(&mut buf).unwrap(), 0);
+    }
+
+    #[test]
     fn concatenated_members_and_frames_are_read_whole() {
         let two_gz = [gzip(b"a\n1\n"), gzip(b""), gzip(b"2\n")].concat();
         assert_eq!(
@@ -365,6 +395,24 @@ mod tests {
         let packed = gzip(&b"h\n".repeat(5000));
         let err = read_all(Fails(packed[..packed.len() / 2].to_vec()), Decompress::Auto);
         assert_eq!(err.unwrap_err().raw_os_error(), Some(libc::EIO));
+        // Plain: the peeked bytes come before the error that followed them.
+        let mut d = Decoded::new(Fails(b"h\n123".to_vec()), Decompress::Auto);
+        let mut buf = [0u8; 64];
+        assert_eq!(d.read(&mut buf).unwrap(), 5);
+        assert_eq!(
+            d.read(&mut buf).unwrap_err().raw_os_error(),
+            Some(libc::EIO)
+        );
+        // An error while peeking keeps what was peeked, and peeking goes on next time.
+        let mut d = Decoded::new(Fails(b"h\n".to_vec()), Decompress::Auto);
+        assert_eq!(
+            d.read(&mut buf).unwrap_err().raw_os_error(),
+            Some(libc::EIO)
+        );
+        assert_eq!(
+            d.read(&mut buf).unwrap_err().raw_os_error(),
+            Some(libc::EIO)
+        );
     }
 
     #[test]
