@@ -70,17 +70,7 @@ impl<R: Read> Read for BomSafe<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct OneByte<'a>(&'a [u8]);
-
-    impl Read for OneByte<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.0.len()).min(1);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
+    use crate::input::Pieces;
 
     /// A BOM, then an error (a truncated gzip stream, a failing callback).
     struct BomThenError(usize);
@@ -114,11 +104,11 @@ mod tests {
 
     #[test]
     fn the_first_read_gathers_a_whole_bom() {
-        let mut r = BomSafe::new(OneByte(b"\xef\xbb\xbfab"));
+        let mut r = BomSafe::new(Pieces(b"\xef\xbb\xbfab", 1));
         let mut buf = [0u8; 16];
         assert_eq!(r.read(&mut buf).unwrap(), 4);
         assert_eq!(r.read(&mut buf).unwrap(), 1);
-        let mut short = BomSafe::new(OneByte(b"\xef"));
+        let mut short = BomSafe::new(Pieces(b"\xef", 1));
         assert_eq!(short.read(&mut buf).unwrap(), 1);
         assert_eq!(short.read(&mut buf).unwrap(), 0);
     }

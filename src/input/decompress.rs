@@ -277,6 +277,7 @@ impl<R: Read> Read for Decoded<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::Pieces;
     use std::io::Write;
 
     fn gzip(data: &[u8]) -> Vec<u8> {
@@ -293,18 +294,6 @@ mod tests {
         e.finish().unwrap()
     }
 
-    /// One byte per read, as a slow pipe delivers.
-    struct OneByte<'a>(&'a [u8]);
-
-    impl Read for OneByte<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.0.len()).min(1);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
-
     fn read_all(r: impl Read, mode: Decompress) -> io::Result<Vec<u8>> {
         let mut out = vec![];
         Decoded::new(r, mode).read_to_end(&mut out)?;
@@ -315,12 +304,15 @@ mod tests {
     fn magic_bytes_decide_even_one_byte_at_a_time() {
         let text = b"a,b\n1,2\n".repeat(1000);
         for packed in [gzip(&text), zstd(&text), text.clone()] {
-            assert_eq!(read_all(OneByte(&packed), Decompress::Auto).unwrap(), text);
+            assert_eq!(
+                read_all(Pieces(&packed, 1), Decompress::Auto).unwrap(),
+                text
+            );
             assert_eq!(read_all(&packed[..], Decompress::Auto).unwrap(), text);
             assert_eq!(read_all(&packed[..], Decompress::None).unwrap(), packed);
         }
         for short in [&b""[..], b"\x1f", b"\x28\xb5\x2f", b"ab"] {
-            assert_eq!(read_all(OneByte(short), Decompress::Auto).unwrap(), short);
+            assert_eq!(read_all(Pieces(short, 1), Decompress::Auto).unwrap(), short);
         }
     }
 

@@ -57,3 +57,18 @@ fn is_a_directory() -> io::Error {
 pub(crate) fn describe_path(path: &Path) -> String {
     format!("'{}'", path.display())
 }
+
+/// A `Read` for tests of the layers above: it hands out at most `.1` bytes per read, as a
+/// slow pipe does.
+#[cfg(test)]
+pub(crate) struct Pieces<'a>(pub(crate) &'a [u8], pub(crate) usize);
+
+#[cfg(test)]
+impl io::Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(self.1);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}

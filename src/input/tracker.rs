@@ -230,19 +230,7 @@ impl<R: Read> Read for RecordTracker<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::BomSafe;
-
-    /// A `Read` that delivers at most `.1` bytes at a time.
-    struct Pieces<'a>(&'a [u8], usize);
-
-    impl Read for Pieces<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(self.0.len()).min(self.1);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
+    use crate::input::{BomSafe, Pieces};
 
     /// Feeds `data` in pieces of `piece` bytes, ending records where `ends` says, and
     /// returns the start found for each record.
