@@ -34,63 +34,7 @@
 #error "compile with -DCSVR_ROOT_DIR='\"/path/to/checkout\"' (the Makefile does)"
 #endif
 
-/* ------------------------------------------------------------------------------------ */
-/* A tiny assertion framework. Counters are atomic: checks also run on other threads.   */
-
-static atomic_int g_passed;
-static atomic_int g_failed;
-static const char *g_test = "";
-
-static const char *status_name(csvr_status s) { return csvr_status_name((int)s); }
-
-static const char *last_message(void) {
-    const char *m = csvr_last_error_message();
-    return m != NULL ? m : "(NULL)";
-}
-
-__attribute__((format(printf, 4, 5)))
-static bool check_at(bool ok, const char *file, int line, const char *fmt, ...) {
-    if (ok) {
-        atomic_fetch_add(&g_passed, 1);
-        return true;
-    }
-    atomic_fetch_add(&g_failed, 1);
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "FAIL %s:%d [%s]: %s\n", file, line, g_test, text);
-    return false;
-}
-
-#define CHECK(cond) check_at((cond), __FILE__, __LINE__, "%s", #cond)
-
-static bool check_status(csvr_status got, csvr_status want, const char *expr, const char *file,
-                         int line) {
-    if (got == want) {
-        return check_at(true, file, line, "%s", expr);
-    }
-    /* Read the message only on failure, and only for the report. */
-    return check_at(false, file, line, "%s: got %s (%d), want %s (%d); last error: %s", expr,
-                    status_name(got), (int)got, status_name(want), (int)want,
-                    got < 0 ? last_message() : "(call succeeded)");
-}
-#define CHECK_ST(expr, want) check_status((expr), (want), #expr, __FILE__, __LINE__)
-
-static bool check_u64(uint64_t got, uint64_t want, const char *expr, const char *file, int line) {
-    return check_at(got == want, file, line, "%s: got %" PRIu64 ", want %" PRIu64, expr, got, want);
-}
-#define CHECK_U64(expr, want) check_u64((uint64_t)(expr), (uint64_t)(want), #expr, __FILE__, __LINE__)
-
-/* The last error message contains `needle` (and exists). */
-static bool check_message_has(const char *needle, const char *file, int line) {
-    const char *m = csvr_last_error_message();
-    return check_at(m != NULL && strstr(m, needle) != NULL, file, line,
-                    "last error message should contain \"%s\", is: %s", needle,
-                    m != NULL ? m : "(NULL)");
-}
-#define CHECK_MSG_HAS(needle) check_message_has((needle), __FILE__, __LINE__)
+#include "check.h"
 
 /* A byte string with a length: fields may hold NUL. B("lit") takes a literal only. */
 typedef struct {
@@ -2232,7 +2176,5 @@ int main(void) {
 
     nftw(g_tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 
-    int passed = atomic_load(&g_passed), failed = atomic_load(&g_failed);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed > 0 ? 1 : 0;
+    return check_summary("");
 }

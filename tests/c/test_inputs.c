@@ -23,48 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ------------------------------------------------------------------------------------ */
-/* A tiny assertion framework, as in test_api.c.                                        */
+#include "check.h"
 
-static int g_passed;
-static int g_failed;
-static const char *g_test = "";
-
-static const char *last_message(void) {
-    const char *m = csvr_last_error_message();
-    return m != NULL ? m : "(NULL)";
-}
-
-__attribute__((format(printf, 4, 5)))
-static bool check_at(bool ok, const char *file, int line, const char *fmt, ...) {
-    if (ok) {
-        g_passed++;
-        return true;
-    }
-    g_failed++;
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "FAIL %s:%d [%s]: %s\n", file, line, g_test, text);
-    return false;
-}
-
-#define CHECK(cond) check_at((cond), __FILE__, __LINE__, "%s", #cond)
-#define CHECK_ST(expr, want)                                                                  \
-    do {                                                                                      \
-        csvr_status got_ = (expr);                                                            \
-        check_at(got_ == (want), __FILE__, __LINE__, "%s: got %s, want %s; last error: %s",   \
-                 #expr, csvr_status_name((int)got_), csvr_status_name((int)(want)),           \
-                 got_ < 0 ? last_message() : "(call succeeded)");                             \
-    } while (0)
-#define CHECK_U64(got, want)                                                                  \
-    do {                                                                                      \
-        uint64_t g_ = (got), w_ = (want);                                                     \
-        check_at(g_ == w_, __FILE__, __LINE__, "%s == %s: got %llu, want %llu", #got, #want,  \
-                 (unsigned long long)g_, (unsigned long long)w_);                             \
-    } while (0)
 #define CHECK_CONTAINS(haystack, needle)                                                      \
     do {                                                                                      \
         const char *h_ = (haystack);                                                          \
@@ -634,6 +594,5 @@ int main(void) {
     unlink(write_named("plain.csv.gz", "", 0));
     unlink(write_named("cut.csv", "", 0));
     rmdir(g_dir);
-    printf("test_inputs: %d passed, %d failed\n", g_passed, g_failed);
-    return g_failed == 0 ? 0 : 1;
+    return check_summary("test_inputs");
 }
