@@ -52,6 +52,7 @@ how_apt() { echo "install it with: apt-get install $* (as root; or your system's
 have cc || want_apt gcc "compiling the C example and the C tests"
 have c++ || want_apt g++ "compiling the C++ example and the C++ tests"
 have make || want_apt make "the build"
+have python3 || want_apt python3 "the Python package and its tests"
 python_has_venv || want_apt python3-venv "the Python virtualenv in .venv"
 
 # --- what single test suites need --------------------------------------------------------
