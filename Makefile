@@ -162,9 +162,11 @@ install: $(LIBDIR)/libcsvr.so $(LIBDIR)/libcsvr.a
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(libdir)|g' \
 	    -e 's|@INCLUDEDIR@|$(includedir)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    csvr.pc.in > $(DESTDIR)$(pkgconfigdir)/csvr.pc
-	@# The loader's cache must learn the new library (for /usr/local/lib and the like).
-	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1; then \
-	  ldconfig; fi
+	@# The loader's cache must learn the new library where the loader looks (/usr/local/lib
+	@# and the other directories ld.so.conf lists); other prefixes need an rpath (README).
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null 2>&1 && \
+	    cat /etc/ld.so.conf /etc/ld.so.conf.d/*.conf 2>/dev/null | grep -qxF "$(libdir)"; then \
+	  echo "ldconfig"; ldconfig; fi
 
 $(LIBDIR)/libcsvr.so $(LIBDIR)/libcsvr.a:
 	$(MAKE) --no-print-directory lib

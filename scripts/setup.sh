@@ -52,6 +52,7 @@ how_apt() { echo "install it with: apt-get install $* (as root; or your system's
 have cc || want_apt gcc "compiling the C example and the C tests"
 have c++ || want_apt g++ "compiling the C++ example and the C++ tests"
 have make || want_apt make "the build"
+have python3 || want_apt python3 "the Python package and its tests"
 python_has_venv || want_apt python3-venv "the Python virtualenv in .venv"
 
 # --- what single test suites need --------------------------------------------------------
@@ -103,18 +104,20 @@ have pkg-config ||
   skip install "install needs pkg-config; $(how_apt pkg-config)"
 
 aarch64=aarch64-unknown-linux-gnu
+# (Not `| grep -q`: under pipefail, grep leaving early can fail the writer with SIGPIPE.)
+aarch64_target_installed() { grep -qx "$aarch64" <<<"$(rustup target list --installed 2>/dev/null)"; }
 if ! have qemu-aarch64; then
   skip aarch64 "aarch64 needs qemu-aarch64; $(how_apt qemu-user)"
 elif ! have aarch64-linux-gnu-gcc; then
   skip aarch64 "aarch64 needs aarch64-linux-gnu-gcc; $(how_apt gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
 elif ! have rustup; then
   skip aarch64 "aarch64 needs rustup (for the $aarch64 standard library); see https://rustup.rs"
-elif ! rustup target list --installed 2>/dev/null | grep -qx "$aarch64"; then
+elif ! aarch64_target_installed; then
   if [ "${CSVR_NO_INSTALL:-0}" = 0 ]; then
     echo "== installing the Rust target $aarch64: needed for the AArch64 unit tests"
     rustup target add "$aarch64" >"$state/rustup.log" 2>&1
   fi
-  rustup target list --installed 2>/dev/null | grep -qx "$aarch64" ||
+  aarch64_target_installed ||
     skip aarch64 "aarch64 needs the Rust target $aarch64; get it with: rustup target add $aarch64"
 fi
 

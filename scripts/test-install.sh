@@ -112,7 +112,14 @@ build_c() {
   cd "$outside" && cc -std=c11 -Wall -Wextra -Werror prog.c $(pkg-config --cflags --libs csvr) \
     "$rpath" -o prog_c
 }
-run_c() { cd "$outside" && [ "$(./prog_c)" = "$expected_c" ] && ldd ./prog_c | grep -q "libcsvr.so.$major => $prefix/lib/"; }
+# Output is matched from a variable, not with `| grep -q`: under pipefail, grep leaving at
+# the first match can fail the writer with SIGPIPE.
+run_c() {
+  local out libs
+  cd "$outside" && out=$(./prog_c) && libs=$(ldd ./prog_c) || return 1
+  printf '%s\n%s\n' "$out" "$libs"
+  [ "$out" = "$expected_c" ] && grep -qF "libcsvr.so.$major => $prefix/lib/" <<<"$libs"
+}
 check "a C program builds with \`pkg-config --cflags --libs csvr\`" build_c
 check "it runs, loading libcsvr.so.$major from PREFIX" run_c
 
@@ -124,8 +131,10 @@ build_static() {
     $(pkg-config --libs --static csvr) -o prog_static
 }
 run_static() {
-  cd "$outside" && [ "$(./prog_static)" = "$expected_c" ] &&
-    ! readelf -d prog_static | grep -q 'NEEDED.*libcsvr'
+  local out dynamic
+  cd "$outside" && out=$(./prog_static) && dynamic=$(readelf -d prog_static) || return 1
+  printf '%s\n%s\n' "$out" "$dynamic"
+  [ "$out" = "$expected_c" ] && ! grep -q 'NEEDED.*libcsvr' <<<"$dynamic"
 }
 check "the C program links libcsvr.a with \`pkg-config --libs --static csvr\`" build_static
 check "it runs with no libcsvr.so" run_static

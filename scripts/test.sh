@@ -107,7 +107,7 @@ for suite in "${run_suites[@]}"; do
   count_tests "${KIND[$suite]}" "$log" "$rc"
   PASSED[$suite]=$p FAILED[$suite]=$f SKIPPED[$suite]=$s
   # Why tests were skipped, once each: our SKIPPED lines and pytest's -rs lines.
-  why=$(sed -nE 's/^SKIPPED(: | \[[0-9]+\] [^:]+:[0-9]+: )(.*)/\2/p' "$log" | sort -u | paste -sd';' -)
+  why=$(sed -nE 's/^SKIPPED(: | \[[0-9]+\] [^:]+:[0-9]+: )(.*)/\2/p' "$log" | sort -u | paste -sd'|' - | sed 's/|/; /g')
   NOTE[$suite]=${why:+ (skipped: $why)}
   total_passed=$((total_passed + p)) total_failed=$((total_failed + f))
   total_skipped=$((total_skipped + s))
