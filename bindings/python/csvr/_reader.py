@@ -237,6 +237,7 @@ class Reader(Generic[Field]):
     _headers: Optional[list[Field]] = None
     _filename: Optional[Union[str, bytes]] = None
     _input: Optional[Input] = None
+    _shown = "<bytes>"  # the source in repr()
     _raw = False
 
     @overload
@@ -342,6 +343,10 @@ class Reader(Generic[Field]):
             )
             # The path as given, for repr() and for OSError.filename on a read error.
             self._filename = source_input.filename
+            if self._filename is not None:
+                self._shown = repr(self._filename)
+            elif source_input.stream is not None:
+                self._shown = "<file object>"
             self._decoder = _Decoder(raw=self._raw, encoding=source_input.encoding, errors=errors)
             if self._decoder.checked_utf8:
                 check(lib.csvr_options_set_utf8(opts.ptr, True))
@@ -576,10 +581,5 @@ class Reader(Generic[Field]):
     def __repr__(self) -> str:
         state = "closed" if self._ptr is None else "open"
         mode = "raw" if self._raw else "text"
-        if self._filename is not None:
-            source = repr(self._filename)
-        elif self._input is not None and self._input.stream is not None:
-            source = "<file object>"
-        else:
-            source = "<bytes>"
+        source = self._shown
         return f"<csvr.Reader {state} {mode} source={source}>"

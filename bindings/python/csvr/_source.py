@@ -244,12 +244,15 @@ class Input:
 
 
 def _is_text_file(file: object) -> bool:
+    """Whether ``file`` reads ``str``: an :mod:`io` or :mod:`codecs` text stream, or a
+    duck-typed one with an ``encoding`` (the text file protocol; binary files have none).
+    Nothing is read to find out: a file object must not be read before the library does.
+    (A duck-typed file whose ``read`` returns ``str`` is still encoded to UTF-8.)"""
     if isinstance(file, (io.TextIOBase, codecs.StreamReader, codecs.StreamReaderWriter)):
         return True
     if isinstance(file, (io.RawIOBase, io.BufferedIOBase)):
         return False
-    read = getattr(file, "read", None)
-    return callable(read) and isinstance(read(0), str)
+    return isinstance(getattr(file, "encoding", None), str)
 
 
 def open_input(

@@ -226,7 +226,7 @@ class Stream:
             return data
         if not isinstance(data, bytes):
             try:
-                data = bytes(data)
+                data = memoryview(data).tobytes()  # not bytes(data): bytes(3) is b"\0\0\0"
             except TypeError:
                 raise TypeError(
                     f"the file object's read() returned {type(data).__name__}, "
