@@ -144,8 +144,13 @@ class _Decoder:
         rows, failure = decode_records([fields], self.encoding, self.errors)
         if failure is not None:
             raise decode_error(
-                failure.error, failure.fields[failure.field], failure.field,
-                line=None, byte=None, record=0,
+                failure.error,
+                failure.fields[failure.field],
+                failure.field,
+                encoding=self.encoding,
+                line=None,
+                byte=None,
+                record=0,
             )
         return rows[0]
 
@@ -425,6 +430,7 @@ class Reader(Generic[Field]):
                 bad.error,
                 bad.fields[bad.field],
                 bad.field,
+                encoding=self._decoder.encoding,
                 line=where.line,
                 byte=where.byte,
                 record=where.record,

@@ -80,6 +80,7 @@ def decode_error(
     field: bytes,
     index: int,
     *,
+    encoding: str,
     line: Optional[int],
     byte: Optional[int],
     record: Optional[int],
@@ -91,7 +92,7 @@ def decode_error(
         where = f" in record {record}"
     bad = field[exc.start : exc.end]
     message = (
-        f"cannot decode field {index} as {exc.encoding} ({exc.reason}: {bad!r} at offset "
+        f"cannot decode field {index} as {encoding} ({exc.reason}: {bad!r} at offset "
         f"{exc.start} of the field){where}"
     )
     return Utf8Error(
@@ -99,7 +100,7 @@ def decode_error(
         line=line,
         byte=byte,
         record=record,
-        encoding=exc.encoding,
+        encoding=encoding,  # the name asked for: a charmap codec says "charmap"
         object=field,
         start=exc.start,
         end=exc.end,
