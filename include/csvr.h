@@ -128,6 +128,12 @@ typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len);
 typedef int csvr_trim;
 
 /**
+ * Whether compressed input is decompressed while it is read: one of the
+ * `CSVR_DECOMPRESS_*` values (an integer, as `csvr_trim` is).
+ */
+typedef int csvr_decompress;
+
+/**
  * Where a record starts: `line` 1-based, `byte` a 0-based offset, `record` 0-based
  * with the header as record 0 when `has_header` is on (the Rust `csv` crate's Position).
  */
@@ -223,6 +229,27 @@ typedef struct csvr_batch {
  * Trim the header's and the records' fields.
  */
 #define CSVR_TRIM_ALL 3
+
+/**
+ * Recognise gzip and zstd by their magic bytes and decompress them; read anything else as
+ * it is (the default).
+ */
+#define CSVR_DECOMPRESS_AUTO 0
+
+/**
+ * Never decompress: read the bytes as they are.
+ */
+#define CSVR_DECOMPRESS_NONE 1
+
+/**
+ * The input is gzip; anything else is `CSVR_ERR_IO`.
+ */
+#define CSVR_DECOMPRESS_GZIP 2
+
+/**
+ * The input is zstd; anything else is `CSVR_ERR_IO`.
+ */
+#define CSVR_DECOMPRESS_ZSTD 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -404,7 +431,7 @@ bool csvr_last_error_position(uint64_t *line, uint64_t *byte, uint64_t *record);
 /**
  * A new set of options with the defaults: `,` delimiter, `"` quote, no escape, doubled
  * quotes and quoting on, no comment, a header, flexible, no trimming, CRLF-any terminator,
- * all cores for counting, bytes (no UTF-8 check).
+ * all cores for counting, bytes (no UTF-8 check), gzip and zstd decompressed.
  *
  * The caller owns the result and frees it with `csvr_options_free`. Returns NULL only if
  * memory could not be allocated.
@@ -524,6 +551,25 @@ enum csvr_status csvr_options_set_quoting(struct csvr_options *opts, bool yes);
  * `opts` is NULL or a live `csvr_options` that no other thread is using.
  */
 enum csvr_status csvr_options_set_trim(struct csvr_options *opts, csvr_trim trim);
+
+/**
+ * Sets whether compressed input is decompressed while it is read: one of
+ * `CSVR_DECOMPRESS_AUTO` (the default: gzip, `1f 8b`, and zstd, `28 b5 2f fd`, are
+ * recognised by their first bytes, never by a file name), `CSVR_DECOMPRESS_NONE`,
+ * `CSVR_DECOMPRESS_GZIP` or `CSVR_DECOMPRESS_ZSTD` (forced: other input is
+ * `CSVR_ERR_IO`). It applies to every input: paths, bytes, file descriptors and
+ * callbacks. Concatenated gzip members and zstd frames are read one after the other.
+ * Decompression streams in constant memory; positions (byte offsets) are offsets in the
+ * decompressed bytes; counting a compressed input streams it (exact, but on one thread).
+ * A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; a reader ends
+ * there (`csvr_reader_next` then returns `CSVR_DONE`), as after any I/O error.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_decompress(struct csvr_options *opts, csvr_decompress mode);
 
 /**
  * Sets the record terminator: 0 (the default) means `\n`, `\r\n` and `\r` each end a
@@ -708,7 +754,9 @@ enum csvr_status csvr_reader_header(const struct csvr_reader *r,
 /**
  * Writes where the current record starts: `*line` (1-based line of its first byte),
  * `*byte` (0-based offset) and `*record` (0-based index; the header is record 0 when
- * `has_header` is on), as the Rust `csv` crate's `Position` reports them.
+ * `has_header` is on), as the Rust `csv` crate's `Position` reports them. In a
+ * compressed input (see `csvr_options_set_decompress`), offsets and lines are those of
+ * the decompressed bytes.
  *
  * Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
  * current record.

@@ -2,7 +2,8 @@
 //!
 //! The safe core is this crate's Rust API: [`Options`] (the one validated set of reading
 //! options), [`Reader`] (records one at a time over any `Read`, in constant memory) and the
-//! counters [`count_path`], [`count_bytes`] and [`count_reader`]. Records are exactly what
+//! counters [`count_path`], [`count_bytes`] and [`count_reader`]; gzip and zstd inputs are
+//! decompressed as they are read (see [`Decompress`]). Records are exactly what
 //! the [`csv`](https://docs.rs/csv) crate yields for the same options (with `flexible`
 //! on by default): blank lines are skipped, quoted fields may hold delimiters, doubled
 //! quotes and newlines, and the header is not a record.
@@ -38,5 +39,5 @@ pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
-pub use options::{Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
+pub use options::{Decompress, Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
 pub use reader::{Reader, BATCH_BYTES};

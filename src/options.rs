@@ -30,6 +30,39 @@ pub enum Terminator {
     Byte(u8),
 }
 
+/// Whether compressed input is decompressed while it is read. Formats are recognised by
+/// their magic bytes, never by a file name, for every input: paths, bytes, any `Read`, and
+/// in C file descriptors and callbacks. Decompression streams in constant memory, and
+/// positions (byte offsets) are offsets in the decompressed bytes. Counting a compressed
+/// input streams it (the fast path reads raw bytes only).
+///
+/// ```
+/// use std::io::Write;
+/// let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+/// gz.write_all(b"a,b\n1,2\n3,4\n").unwrap();
+/// let gz = gz.finish().unwrap();
+/// let mut opts = csvr::Options::new();
+/// assert_eq!(csvr::count_bytes(&gz, &opts)?, 2);
+/// opts.set_decompress(csvr::Decompress::Zstd);
+/// assert_eq!(csvr::count_bytes(&gz, &opts).unwrap_err().kind(), csvr::ErrorKind::Io);
+/// # Ok::<(), csvr::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Decompress {
+    /// gzip (`1f 8b`) and zstd (`28 b5 2f fd`) are recognised by their first bytes and
+    /// decompressed; any other input is read as it is (the default).
+    #[default]
+    Auto,
+    /// Nothing is decompressed: the bytes are read as they are.
+    None,
+    /// The input is gzip (concatenated members are read one after the other, as
+    /// `gzip -d` does); anything else is an [`crate::ErrorKind::Io`] error.
+    Gzip,
+    /// The input is zstd (any number of frames); anything else is an
+    /// [`crate::ErrorKind::Io`] error.
+    Zstd,
+}
+
 /// Reading options: dialect, header handling, strictness and parallelism.
 ///
 /// The defaults are those of the `csv` crate with `flexible(true)`: comma, double quote,
@@ -61,6 +94,7 @@ pub struct Options {
     utf8: bool,
     max_record_bytes: u64,
     read_ahead: bool,
+    decompress: Decompress,
 }
 
 /// The default longest record a [`crate::Reader`] accepts: far above any real record,
@@ -87,6 +121,7 @@ impl Default for Options {
             utf8: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             read_ahead: false,
+            decompress: Decompress::Auto,
         }
     }
 }
@@ -253,6 +288,19 @@ impl Options {
     /// Whether readers parse ahead on a thread of their own.
     pub fn read_ahead(&self) -> bool {
         self.read_ahead
+    }
+
+    /// Whether compressed input is decompressed (see [`Decompress`]). Default
+    /// [`Decompress::Auto`]. A corrupt or truncated stream, or a forced format that is not
+    /// there, is an [`crate::ErrorKind::Io`] error saying so.
+    pub fn set_decompress(&mut self, mode: Decompress) -> &mut Self {
+        self.decompress = mode;
+        self
+    }
+
+    /// Whether compressed input is decompressed.
+    pub fn decompress(&self) -> Decompress {
+        self.decompress
     }
 
     /// The field delimiter.

@@ -12,7 +12,7 @@ use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file, BomSafe, RecordBudget};
+use crate::input::{describe_path, open_file, BomSafe, Decoded, RecordBudget};
 use crate::options::Options;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
 
@@ -66,7 +66,7 @@ type StartAhead<R> = fn(Parser<R>, usize) -> Result<Ahead, Parser<R>>;
 /// current record and the error held back by a batch. It runs on the caller's thread, or
 /// on a read-ahead worker's (`read_ahead`).
 pub(crate) struct Parser<R> {
-    csv: csv::Reader<BomSafe<RecordBudget<R>>>,
+    csv: csv::Reader<BomSafe<RecordBudget<Decoded<R>>>>,
     /// How the input is named in error messages.
     source: String,
     headers: Option<ByteRecord>,
@@ -251,7 +251,10 @@ impl<R: Read> Parser<R> {
         // line numbers depend on where buffer boundaries fall, so only the same size gives
         // the very positions the crate itself reports for a file or a byte slice.
         let limit = (options.max_record_bytes() != 0).then_some(options.max_record_bytes());
-        let input = BomSafe::new(RecordBudget::new(rdr, limit));
+        let input = BomSafe::new(RecordBudget::new(
+            Decoded::new(rdr, options.decompress()),
+            limit,
+        ));
         let mut csv = options.csv_builder().from_reader(input);
         let headers = match (options.has_header(), options.utf8()) {
             (false, _) => None,

@@ -74,6 +74,12 @@ fn header_declares_the_inputs_of_v0_2() {
         "enum csvr_status csvr_reader_from_callback(csvr_read_fn read,",
         "enum csvr_status csvr_count_fd(int fd, const struct csvr_options *opts, uint64_t *out);",
         "enum csvr_status csvr_count_callback(csvr_read_fn read,",
+        "enum csvr_status csvr_options_set_decompress(struct csvr_options *opts, csvr_decompress mode);",
+        "typedef int csvr_decompress;",
+        "#define CSVR_DECOMPRESS_AUTO 0",
+        "#define CSVR_DECOMPRESS_NONE 1",
+        "#define CSVR_DECOMPRESS_GZIP 2",
+        "#define CSVR_DECOMPRESS_ZSTD 3",
     ] {
         assert!(header.contains(declaration), "{declaration} missing");
     }

@@ -26,9 +26,11 @@
 
 #include <csvr.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <istream>
 #include <iterator>
 #include <new>
 #include <optional>
@@ -109,6 +111,34 @@ inline csvr_status check(csvr_status status) {
 inline std::string_view view(const std::uint8_t* data, std::size_t len) noexcept {
     // An empty field's pointer must not be read, so it is not passed on at all.
     return len == 0 ? std::string_view() : std::string_view(reinterpret_cast<const char*>(data), len);
+}
+
+/// The csvr_read_fn behind Reader::from_stream and count_stream: `user_data` is the
+/// std::istream. It waits for one byte, then takes what the stream has buffered without
+/// waiting (so a pipe or a terminal is read as it arrives). Nothing may be thrown through
+/// the C library: an exception, or a stream gone bad, is -1 with errno EIO.
+inline std::ptrdiff_t read_istream(void* user_data, std::uint8_t* buf, std::size_t len) noexcept {
+    auto& in = *static_cast<std::istream*>(user_data);
+    char* out = reinterpret_cast<char*>(buf);
+    try {
+        in.read(out, 1);
+        if (in.gcount() == 0) {
+            if (in.bad()) {
+                errno = EIO;
+                return -1;
+            }
+            return 0;  // the end of the stream
+        }
+        std::streamsize more = len > 1 ? in.readsome(out + 1, static_cast<std::streamsize>(len - 1)) : 0;
+        if (in.bad()) {
+            errno = EIO;
+            return -1;
+        }
+        return static_cast<std::ptrdiff_t>(1 + more);
+    } catch (...) {
+        errno = EIO;
+        return -1;
+    }
 }
 
 }  // namespace detail
@@ -280,7 +310,8 @@ private:
     std::size_t size_ = 0;
 };
 
-/// A streaming CSV reader over a file or over bytes. Move-only; the destructor frees it.
+/// A streaming CSV reader over a file, bytes, a file descriptor or a std::istream.
+/// Move-only; the destructor frees it.
 ///
 ///     auto reader = csvr::Reader::open(path, csvr::Options().delimiter(';'));
 ///     while (reader.next()) {
@@ -299,6 +330,20 @@ public:
     static Reader from_bytes(std::string_view data) { return from_bytes_with(data, nullptr); }
     static Reader from_bytes(std::string_view data, const Options& options) {
         return from_bytes_with(data, options.get());
+    }
+
+    /// Reads the file descriptor `fd` from its current offset (a file, a pipe, a socket).
+    /// `fd` is not closed, by this or by the destructor; it must stay open as long as
+    /// the reader. Read on the calling thread only (never read ahead).
+    static Reader from_fd(int fd) { return from_fd_with(fd, nullptr); }
+    static Reader from_fd(int fd, const Options& options) { return from_fd_with(fd, options.get()); }
+
+    /// Reads `in` through a read callback. `in` must outlive the reader, and is read only
+    /// by calls on the reader, on the thread making them; a stream that goes bad (or
+    /// throws) makes reading throw csvr::Error with CSVR_ERR_IO.
+    static Reader from_stream(std::istream& in) { return from_stream_with(in, nullptr); }
+    static Reader from_stream(std::istream& in, const Options& options) {
+        return from_stream_with(in, options.get());
     }
 
     ~Reader() { csvr_reader_free(handle_); }
@@ -406,6 +451,16 @@ private:
                                              data.size(), options, &handle));
         return Reader(handle);
     }
+    static Reader from_fd_with(int fd, const csvr_options* options) {
+        csvr_reader* handle = nullptr;
+        detail::check(csvr_reader_from_fd(fd, options, &handle));
+        return Reader(handle);
+    }
+    static Reader from_stream_with(std::istream& in, const csvr_options* options) {
+        csvr_reader* handle = nullptr;
+        detail::check(csvr_reader_from_callback(detail::read_istream, &in, options, &handle));
+        return Reader(handle);
+    }
 
     csvr_reader* handle_;
 };
@@ -433,6 +488,31 @@ inline std::uint64_t count_bytes(std::string_view data, const Options& options) 
     std::uint64_t n = 0;
     detail::check(csvr_count_bytes(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
                                    options.get(), &n));
+    return n;
+}
+
+/// The number of records read from the file descriptor `fd`, from its current offset to
+/// its end (the header not counted). `fd` is not closed.
+inline std::uint64_t count_fd(int fd) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_fd(fd, nullptr, &n));
+    return n;
+}
+inline std::uint64_t count_fd(int fd, const Options& options) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_fd(fd, options.get(), &n));
+    return n;
+}
+
+/// The number of records read from `in` until its end (the header not counted).
+inline std::uint64_t count_stream(std::istream& in) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_callback(detail::read_istream, &in, nullptr, &n));
+    return n;
+}
+inline std::uint64_t count_stream(std::istream& in, const Options& options) {
+    std::uint64_t n = 0;
+    detail::check(csvr_count_callback(detail::read_istream, &in, options.get(), &n));
     return n;
 }
 

@@ -1,6 +1,8 @@
 //! Arbitrary bytes and options: every count path (fast and parallel, streaming, in memory,
 //! through a trickling `Read`) and the record reader agree with the `csv` crate, and nothing
-//! panics.
+//! panics. Inputs that start with gzip's or zstd's magic bytes go through the decompressor
+//! (`decompress` is auto, the default): arbitrary, mostly corrupt streams, where every path
+//! must agree with the others and nothing may panic or loop.
 #![no_main]
 
 use std::io::Read;
@@ -89,6 +91,10 @@ fuzz_target!(|input: &[u8]| {
         );
         return;
     }
+    if data.starts_with(&[0x1f, 0x8b]) || data.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        compressed(data, control, &opts);
+        return;
+    }
     // The oracle: records (or the first error) as the csv crate yields them.
     let mut oracle = builder.from_reader(data);
     let mut expected = vec![];
@@ -123,3 +129,44 @@ fuzz_target!(|input: &[u8]| {
         assert_eq!(got, expected);
     }
 });
+
+/// A (probably broken) gzip or zstd stream: the count in memory, through a trickle and the
+/// reader's records agree on what the decompressed bytes hold, or fail alike.
+fn compressed(data: &[u8], control: &[u8; 4], opts: &Options) {
+    let kind = |r: Result<u64, csvr::Error>| r.map_err(|e| e.kind());
+    let in_memory = kind(csvr::count_bytes(data, opts));
+    let chunk = 1 + (control[0] as usize) % 7;
+    let trickled = kind(csvr::count_reader(Trickle(data, chunk), opts));
+    // A decompressor may check a frame whole before handing out any of it, or hand it out
+    // as it goes, depending on how its input arrives: before a corruption (an I/O error),
+    // an earlier error in its records may or may not be reached.
+    let either_io = |a: Result<u64, ErrorKind>, b: Result<u64, ErrorKind>| {
+        a == b || (a.is_err() && b.is_err() && (a == Err(ErrorKind::Io) || b == Err(ErrorKind::Io)))
+    };
+    assert!(either_io(trickled, in_memory), "{trickled:?} {in_memory:?}");
+    let mut records = 0u64;
+    let mut first_error = None;
+    match Reader::from_bytes(data.to_vec(), opts) {
+        Err(e) => first_error = Some(e),
+        Ok(mut rdr) => loop {
+            match rdr.next_record() {
+                Ok(true) => records += 1,
+                Ok(false) => break,
+                // The csv crate ends a reader at its first I/O error.
+                Err(e) if e.kind() == ErrorKind::Io => {
+                    first_error.get_or_insert(e);
+                    break;
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        },
+    }
+    match (first_error, in_memory) {
+        (None, counted) => assert_eq!(counted, Ok(records)),
+        (Some(e), Err(counted)) if either_io(Err(e.kind()), Err(counted)) => {}
+        // Only a reader holds records, and refuses one longer than max_record_bytes.
+        (Some(e), _) => assert!(e.message().contains("max_record_bytes"), "{e}"),
+    }
+}

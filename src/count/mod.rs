@@ -19,7 +19,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::error::Error;
-use crate::input::{describe_path, open_file};
+use crate::input::{describe_path, is_plain, open_file, Decoded};
 use crate::options::Options;
 
 /// Counts the records of the file at `path` (the header excluded when `has_header` is on),
@@ -52,8 +52,12 @@ pub(crate) fn count_file(
     let failed = |e: std::io::Error| Error::io(format_args!("cannot read {source}"), &e);
     #[cfg(unix)]
     if let Some(dialect) = scan::FastDialect::new(options) {
-        // Positioned reads need a regular file, and count from its start.
-        if meta.is_file() && file.stream_position().map_err(failed)? == 0 {
+        // Positioned reads need a regular file, and count from its start; compressed
+        // bytes are streamed through the decompressor.
+        if meta.is_file()
+            && file.stream_position().map_err(failed)? == 0
+            && is_plain_file(file, options).map_err(failed)?
+        {
             let fast = parallel::count_file(
                 file,
                 meta.len(),
@@ -71,7 +75,14 @@ pub(crate) fn count_file(
     }
     #[cfg(not(unix))]
     let _ = meta;
-    streaming::count(file, options, source)
+    streaming::count(Decoded::new(file, options.decompress()), options, source)
+}
+
+/// Whether a regular file's bytes are read as they are (not decompressed).
+#[cfg(unix)]
+fn is_plain_file(file: &File, options: &Options) -> std::io::Result<bool> {
+    let (head, len) = crate::input::file_head(file)?;
+    Ok(is_plain(&head[..len], options.decompress()))
 }
 
 /// Counts the records in `data`.
@@ -83,6 +94,10 @@ pub(crate) fn count_file(
 /// ```
 pub fn count_bytes(data: &[u8], options: &Options) -> Result<u64, Error> {
     options.validate()?;
+    if !is_plain(data, options.decompress()) {
+        let decoded = Decoded::new(data, options.decompress());
+        return streaming::count(decoded, options, "the input");
+    }
     if let Some(dialect) = scan::FastDialect::new(options) {
         if let Some(records) = parallel::count_slice(data, dialect, options.threads()) {
             return Ok(without_header(records, options));
@@ -119,7 +134,7 @@ pub(crate) fn count_reader_named<R: Read>(
     source: &str,
 ) -> Result<u64, Error> {
     options.validate()?;
-    streaming::count(rdr, options, source)
+    streaming::count(Decoded::new(rdr, options.decompress()), options, source)
 }
 
 #[cfg(test)]

@@ -68,6 +68,19 @@ pub const CSVR_TRIM_FIELDS: csvr_trim = 2;
 /// Trim the header's and the records' fields.
 pub const CSVR_TRIM_ALL: csvr_trim = 3;
 
+/// Whether compressed input is decompressed while it is read: one of the
+/// `CSVR_DECOMPRESS_*` values (an integer, as `csvr_trim` is).
+pub type csvr_decompress = c_int;
+/// Recognise gzip and zstd by their magic bytes and decompress them; read anything else as
+/// it is (the default).
+pub const CSVR_DECOMPRESS_AUTO: csvr_decompress = 0;
+/// Never decompress: read the bytes as they are.
+pub const CSVR_DECOMPRESS_NONE: csvr_decompress = 1;
+/// The input is gzip; anything else is `CSVR_ERR_IO`.
+pub const CSVR_DECOMPRESS_GZIP: csvr_decompress = 2;
+/// The input is zstd; anything else is `CSVR_ERR_IO`.
+pub const CSVR_DECOMPRESS_ZSTD: csvr_decompress = 3;
+
 /// The major version of this header; `csvr_version()` gives the library's at run time.
 pub const CSVR_VERSION_MAJOR: u32 = 0;
 /// The minor version of this header.

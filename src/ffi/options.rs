@@ -5,9 +5,11 @@ use std::ptr;
 
 use super::boundary::{arg_mut, guard, Failure};
 use super::CSVR_TRIM_NONE;
+use super::{csvr_decompress, CSVR_DECOMPRESS_AUTO, CSVR_DECOMPRESS_GZIP};
 use super::{csvr_status, csvr_trim, CSVR_TRIM_ALL, CSVR_TRIM_FIELDS, CSVR_TRIM_HEADERS};
+use super::{CSVR_DECOMPRESS_NONE, CSVR_DECOMPRESS_ZSTD};
 use crate::error::Error;
-use crate::options::{Options, Terminator, Trim};
+use crate::options::{Decompress, Options, Terminator, Trim};
 
 /// Reading options (opaque). Create with `csvr_options_new`, free with
 /// `csvr_options_free`. A `csvr_options` may be used by many readers and counts, and from
@@ -19,7 +21,7 @@ pub struct csvr_options {
 
 /// A new set of options with the defaults: `,` delimiter, `"` quote, no escape, doubled
 /// quotes and quoting on, no comment, a header, flexible, no trimming, CRLF-any terminator,
-/// all cores for counting, bytes (no UTF-8 check).
+/// all cores for counting, bytes (no UTF-8 check), gzip and zstd decompressed.
 ///
 /// The caller owns the result and frees it with `csvr_options_free`. Returns NULL only if
 /// memory could not be allocated.
@@ -259,6 +261,45 @@ pub unsafe extern "C" fn csvr_options_set_trim(
                 other => {
                     return Err(Error::invalid(format!(
                         "trim must be one of CSVR_TRIM_NONE, _HEADERS, _FIELDS, _ALL, got {other}"
+                    )))
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// Sets whether compressed input is decompressed while it is read: one of
+/// `CSVR_DECOMPRESS_AUTO` (the default: gzip, `1f 8b`, and zstd, `28 b5 2f fd`, are
+/// recognised by their first bytes, never by a file name), `CSVR_DECOMPRESS_NONE`,
+/// `CSVR_DECOMPRESS_GZIP` or `CSVR_DECOMPRESS_ZSTD` (forced: other input is
+/// `CSVR_ERR_IO`). It applies to every input: paths, bytes, file descriptors and
+/// callbacks. Concatenated gzip members and zstd frames are read one after the other.
+/// Decompression streams in constant memory; positions (byte offsets) are offsets in the
+/// decompressed bytes; counting a compressed input streams it (exact, but on one thread).
+/// A corrupt or truncated stream is `CSVR_ERR_IO`, the message saying so; a reader ends
+/// there (`csvr_reader_next` then returns `CSVR_DONE`), as after any I/O error.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL; `CSVR_ERR_INVALID` for any other value.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_decompress(
+    opts: *mut csvr_options,
+    mode: csvr_decompress,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_decompress", opts, |o| {
+            o.set_decompress(match mode {
+                CSVR_DECOMPRESS_AUTO => Decompress::Auto,
+                CSVR_DECOMPRESS_NONE => Decompress::None,
+                CSVR_DECOMPRESS_GZIP => Decompress::Gzip,
+                CSVR_DECOMPRESS_ZSTD => Decompress::Zstd,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "decompress must be one of CSVR_DECOMPRESS_AUTO, _NONE, _GZIP, _ZSTD, got {other}"
                     )))
                 }
             });

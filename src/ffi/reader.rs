@@ -365,7 +365,9 @@ pub unsafe extern "C" fn csvr_reader_header(
 
 /// Writes where the current record starts: `*line` (1-based line of its first byte),
 /// `*byte` (0-based offset) and `*record` (0-based index; the header is record 0 when
-/// `has_header` is on), as the Rust `csv` crate's `Position` reports them.
+/// `has_header` is on), as the Rust `csv` crate's `Position` reports them. In a
+/// compressed input (see `csvr_options_set_decompress`), offsets and lines are those of
+/// the decompressed bytes.
 ///
 /// Errors: `CSVR_ERR_NULL` (any pointer NULL); `CSVR_ERR_INVALID` if there is no
 /// current record.

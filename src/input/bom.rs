@@ -11,9 +11,16 @@ const FIRST_READ: usize = 4;
 /// three bytes, and it takes a fill that held nothing but the BOM for the end of the
 /// input. A pipe or socket may deliver any number of bytes, so without this, counts and
 /// records would depend on how the input happened to arrive.
+///
+/// An error after some of those bytes arrived is returned at once and the bytes are kept
+/// for the next read: handed over alone, a lone BOM would be taken for the end of the
+/// input and the error never seen (a corrupt gzip stream would count as empty).
 pub(crate) struct BomSafe<R> {
     inner: R,
     started: bool,
+    /// `held[..held_len]`: the first bytes, gathered before an error.
+    held: [u8; FIRST_READ],
+    held_len: usize,
 }
 
 impl<R> BomSafe<R> {
@@ -21,6 +28,8 @@ impl<R> BomSafe<R> {
         BomSafe {
             inner,
             started: false,
+            held: [0; FIRST_READ],
+            held_len: 0,
         }
     }
 
@@ -31,21 +40,33 @@ impl<R> BomSafe<R> {
 
 impl<R: Read> Read for BomSafe<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.started || buf.len() < FIRST_READ {
+        if self.started || (buf.len() < FIRST_READ && self.held_len == 0) {
             return self.inner.read(buf);
         }
-        self.started = true;
-        let mut filled = 0;
+        if buf.len() < FIRST_READ {
+            // Too small to gather in (no caller here asks so little): give what is held.
+            let n = buf.len().min(self.held_len);
+            buf[..n].copy_from_slice(&self.held[..n]);
+            self.held.copy_within(n..self.held_len, 0);
+            self.held_len -= n;
+            return Ok(n);
+        }
+        let mut filled = self.held_len;
+        buf[..filled].copy_from_slice(&self.held[..filled]);
+        self.held_len = 0;
         while filled < FIRST_READ {
             match self.inner.read(&mut buf[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if filled == 0 => return Err(e),
-                // Hand over what arrived; the error will recur on the next read.
-                Err(_) => break,
+                Err(e) => {
+                    self.held[..filled].copy_from_slice(&buf[..filled]);
+                    self.held_len = filled;
+                    return Err(e);
+                }
             }
         }
+        self.started = true;
         Ok(filled)
     }
 }
@@ -63,6 +84,36 @@ mod tests {
             self.0 = &self.0[n..];
             Ok(n)
         }
+    }
+
+    /// A BOM, then an error (a truncated gzip stream, a failing callback).
+    struct BomThenError(usize);
+
+    impl Read for BomThenError {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0 += 1;
+            match self.0 {
+                1 => {
+                    buf[..3].copy_from_slice(b"\xef\xbb\xbf");
+                    Ok(3)
+                }
+                2 => Err(io::Error::other("broken")),
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_after_a_lone_bom_is_reported_and_the_bom_kept() {
+        let mut r = BomSafe::new(BomThenError(0));
+        let mut buf = [0u8; 16];
+        assert_eq!(r.read(&mut buf).unwrap_err().to_string(), "broken");
+        assert_eq!(r.read(&mut buf).unwrap(), 3);
+        assert_eq!(&buf[..3], b"\xef\xbb\xbf");
+        assert_eq!(r.read(&mut buf).unwrap(), 0);
+        // The csv crate, which took a lone BOM for the end of the input, now sees the error.
+        let mut csv = csv::ReaderBuilder::new().from_reader(BomSafe::new(BomThenError(0)));
+        assert!(csv.byte_headers().is_err());
     }
 
     #[test]

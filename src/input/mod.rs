@@ -1,6 +1,7 @@
 //! Where bytes come from: opening files with errors a user can act on (the path in the
 //! message, the OS code kept), file descriptors and read callbacks of the caller's, and
-//! the `Read` layers every parser reads through.
+//! the `Read` layers every parser reads through (decompression, the record budget, the
+//! BOM).
 
 use std::fs::{File, Metadata};
 use std::io;
@@ -11,12 +12,16 @@ use crate::error::Error;
 mod bom;
 mod budget;
 mod callback;
+mod decompress;
 #[cfg(unix)]
 mod fd;
 
 pub(crate) use bom::BomSafe;
 pub(crate) use budget::RecordBudget;
 pub(crate) use callback::ReadFn;
+#[cfg(unix)]
+pub(crate) use decompress::file_head;
+pub(crate) use decompress::{is_plain, Decoded};
 #[cfg(unix)]
 pub(crate) use fd::{describe_fd, BorrowedFile};
 

@@ -10,12 +10,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
-#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #ifndef CSVR_ROOT_DIR
 #error "compile with -DCSVR_ROOT_DIR='\"/path/to/checkout\"' (the Makefile does)"
@@ -256,6 +261,74 @@ void test_files() {
     EXPECT_ERROR(CSVR_ERR_INVALID, csvr::count(""));
 }
 
+// A stream buffer whose reads fail after `good` bytes, as a broken device would.
+class FailingBuf : public std::streambuf {
+public:
+    FailingBuf(std::string data, std::size_t good) : data_(std::move(data)), good_(good) {}
+
+protected:
+    int_type underflow() override {
+        if (at_ >= good_) {
+            throw std::runtime_error("device gone");
+        }
+        ch_ = data_[at_++];
+        setg(&ch_, &ch_, &ch_ + 1);
+        return traits_type::to_int_type(ch_);
+    }
+
+private:
+    std::string data_;
+    std::size_t good_;
+    std::size_t at_ = 0;
+    char ch_ = 0;
+};
+
+void test_streams_and_fds() {
+    std::string data = "id,text\n";
+    for (int i = 0; i < 5000; i++) {
+        data += std::to_string(i) + (i % 3 == 0 ? ",\"x\ny\"\n" : ",plain\n");
+    }
+    std::istringstream in(data);
+    csvr::Reader reader = csvr::Reader::from_stream(in);
+    CHECK(reader.headers().size() == 2 && reader.headers()[1] == "text");
+    CHECK(reader.next());
+    CHECK(reader.record()[1] == "x\ny");
+    CHECK(reader.count() == 4999);
+    std::istringstream again(data);
+    CHECK(csvr::count_stream(again) == 5000);
+    std::istringstream semi("a;b\n1;2\n");
+    CHECK(csvr::count_stream(semi, csvr::Options().delimiter(';').has_header(false)) == 2);
+
+    // A stream that goes bad: CSVR_ERR_IO, EIO, and no exception through the C library.
+    FailingBuf buf(data, 100);
+    std::istream failing(&buf);
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_IO, csvr::count_stream(failing));
+    CHECK(e.os_error() == EIO);
+    CHECK(contains(e.what(), "read callback failed"));
+
+    // A file descriptor: a pipe, left open.
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    const char small[] = "h\n1\n2\n";
+    CHECK(write(fds[1], small, sizeof small - 1) == static_cast<ssize_t>(sizeof small - 1));
+    close(fds[1]);
+    {
+        csvr::Reader from_pipe = csvr::Reader::from_fd(fds[0]);
+        CHECK(from_pipe.next() && from_pipe.record()[0] == "1");
+        CHECK(from_pipe.count() == 1);
+    }
+    CHECK(fcntl(fds[0], F_GETFD) != -1);
+    close(fds[0]);
+    int file = open(CSVR_ROOT_DIR "/examples/data/sample.csv", O_RDONLY);
+    CHECK(file >= 0);
+    CHECK(csvr::count_fd(file, csvr::Options().threads(2)) == 4000);
+    CHECK(lseek(file, 0, SEEK_SET) == 0);
+    CHECK(csvr::count_fd(file) == 4000);
+    close(file);
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::Reader::from_fd(-1));
+    EXPECT_ERROR(CSVR_ERR_IO, csvr::count_fd(file));  // closed now
+}
+
 }  // namespace
 
 int main() {
@@ -267,6 +340,7 @@ int main() {
     test_utf8();
     test_read_ahead_and_record_limit();
     test_files();
+    test_streams_and_fds();
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed > 0 ? 1 : 0;
 }

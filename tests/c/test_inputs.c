@@ -1,7 +1,8 @@
 /*
  * test_inputs.c: the inputs of csvr's C API besides paths and bytes, tested from C as a
  * user calls them: file descriptors (pipes, regular files, offsets), read callbacks
- * (errno, EINTR, impossible returns).
+ * (errno, EINTR, impossible returns), and gzip and zstd in each of them and in paths and
+ * bytes (csvr_options_set_decompress).
  *
  * Every check is counted; the program ends with the line "N passed, M failed" and exits
  * non-zero if M > 0. Temporary files are unlinked as soon as they are open.
@@ -398,6 +399,223 @@ static void test_callback_errors(void) {
     csvr_options_free(o);
 }
 
+
+/* ------------------------------------------------------------------------------------ */
+/* Compressed inputs                                                                    */
+
+/* Generated with: printf 'id,name\\n1,"a\\nb"\\n2,x\\n' > s.csv; gzip -n -9 -c s.csv; zstd -q -19 -c s.csv;
+   st.*: the same, then a second member or frame of "3,y\\n" (cat s.gz t.gz, cat s.zst t.zst). */
+static const unsigned char st_gz[] = {
+  0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x4c,
+  0xd1, 0xc9, 0x4b, 0xcc, 0x4d, 0xe5, 0x32, 0xd4, 0x51, 0x4a, 0xe4, 0x4a,
+  0x52, 0xe2, 0x32, 0xd2, 0xa9, 0xe0, 0x02, 0x00, 0x24, 0x9a, 0x0e, 0xd0,
+  0x14, 0x00, 0x00, 0x00, 0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x03, 0x33, 0xd6, 0xa9, 0xe4, 0x02, 0x00, 0x76, 0x1c, 0xa5, 0xec,
+  0x04, 0x00, 0x00, 0x00
+};
+static const unsigned char st_zst[] = {
+  0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x14, 0xa1, 0x00, 0x00, 0x69, 0x64, 0x2c,
+  0x6e, 0x61, 0x6d, 0x65, 0x0a, 0x31, 0x2c, 0x22, 0x61, 0x0a, 0x62, 0x22,
+  0x0a, 0x32, 0x2c, 0x78, 0x0a, 0x03, 0x2a, 0xc3, 0xc0, 0x28, 0xb5, 0x2f,
+  0xfd, 0x04, 0x58, 0x21, 0x00, 0x00, 0x33, 0x2c, 0x79, 0x0a, 0x03, 0x9d,
+  0x77, 0x87
+};
+
+/* The length of the first member / frame of st_gz / st_zst (s.gz, s.zst alone). */
+#define S_GZ_LEN 40
+#define S_ZST_LEN 33
+static const char ST_RECORDS[] = "1|a\nb\n2|x\n3|y\n";
+
+/* A temporary file named like plain CSV: formats are told by their bytes, not names. */
+static char g_dir[] = "/tmp/csvr-test-inputs-dir-XXXXXX";
+
+static const char *write_named(const char *name, const void *data, size_t len) {
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", g_dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(2);
+    }
+    return path;
+}
+
+static csvr_options *with_decompress(csvr_decompress mode) {
+    csvr_options *o = csvr_options_new();
+    CHECK_ST(csvr_options_set_decompress(o, mode), CSVR_OK);
+    return o;
+}
+
+static void test_compressed_everywhere(void) {
+    g_test = "compressed: paths, bytes, fds and callbacks";
+    const struct {
+        const char *name;
+        const unsigned char *data;
+        size_t len, first;
+    } packed[] = {{"gzip", st_gz, sizeof st_gz, S_GZ_LEN}, {"zstd", st_zst, sizeof st_zst, S_ZST_LEN}};
+    for (size_t k = 0; k < 2; k++) {
+        const unsigned char *data = packed[k].data;
+        size_t len = packed[k].len;
+        uint64_t n = 0;
+        /* Bytes: both members / frames, and the first alone. */
+        CHECK_ST(csvr_count_bytes(data, len, NULL, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        CHECK_ST(csvr_count_bytes(data, packed[k].first, NULL, &n), CSVR_OK);
+        CHECK_U64(n, 2);
+        csvr_reader *r = NULL;
+        CHECK_ST(csvr_reader_from_bytes(data, len, NULL, &r), CSVR_OK);
+        const uint8_t *p = NULL;
+        size_t flen = 0;
+        CHECK_ST(csvr_reader_header(r, 1, &p, &flen), CSVR_OK);
+        CHECK(flen == 4 && memcmp(p, "name", 4) == 0);
+        CHECK_ST(csvr_reader_next(r), CSVR_OK);
+        CHECK_ST(csvr_reader_next(r), CSVR_OK);
+        uint64_t line, byte, record;
+        CHECK_ST(csvr_reader_position(r, &line, &byte, &record), CSVR_OK);
+        /* Positions are in the decompressed bytes: "2,x" starts at byte 16, line 4. */
+        CHECK_U64(line, 4);
+        CHECK_U64(byte, 16);
+        CHECK_U64(record, 2);
+        csvr_reader_free(r);
+
+        /* A path with a plain name, read ahead or not. */
+        const char *path = write_named("data.csv", data, len);
+        CHECK_ST(csvr_count_path(path, NULL, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        for (int ahead = 0; ahead < 2; ahead++) {
+            csvr_options *o = csvr_options_new();
+            csvr_options_set_read_ahead(o, ahead == 1);
+            CHECK_ST(csvr_reader_open(path, o, &r), CSVR_OK);
+            csvr_options_free(o);
+            csvr_status end;
+            char *got = drain(r, &end);
+            CHECK_ST(end, CSVR_DONE);
+            CHECK(strcmp(got, ST_RECORDS) == 0);
+            free(got);
+            csvr_reader_free(r);
+        }
+
+        /* A file descriptor: the file, and a pipe. */
+        int fd = open(path, O_RDONLY);
+        CHECK_ST(csvr_count_fd(fd, NULL, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        CHECK(lseek(fd, 0, SEEK_SET) == 0);
+        CHECK_ST(csvr_reader_from_fd(fd, NULL, &r), CSVR_OK);
+        CHECK_ST(csvr_reader_count(r, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        csvr_reader_free(r);
+        close(fd);
+        int fds[2];
+        CHECK(pipe(fds) == 0);
+        struct feed f = {fds[1], (const char *)data, len};
+        pthread_t writer;
+        pthread_create(&writer, NULL, feed_pipe, &f);
+        CHECK_ST(csvr_count_fd(fds[0], NULL, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        pthread_join(writer, NULL);
+        close(fds[0]);
+
+        /* A callback delivering one byte per call: the magic bytes come over four calls. */
+        struct source s = {.data = (const char *)data, .len = len, .chunk = 1, .eintr_every = 2};
+        CHECK_ST(csvr_count_callback(read_source, &s, NULL, &n), CSVR_OK);
+        CHECK_U64(n, 3);
+        s = (struct source){.data = (const char *)data, .len = len, .chunk = 1};
+        CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_OK);
+        csvr_status end;
+        char *got = drain(r, &end);
+        CHECK_ST(end, CSVR_DONE);
+        CHECK(strcmp(got, ST_RECORDS) == 0);
+        free(got);
+        csvr_reader_free(r);
+    }
+}
+
+static void test_decompress_option(void) {
+    g_test = "compressed: the decompress option";
+    csvr_options *o = csvr_options_new();
+    CHECK_ST(csvr_options_set_decompress(o, 4), CSVR_ERR_INVALID);
+    CHECK_ST(csvr_options_set_decompress(o, -1), CSVR_ERR_INVALID);
+    CHECK_CONTAINS(last_message(), "CSVR_DECOMPRESS_AUTO");
+    CHECK_ST(csvr_options_set_decompress(NULL, CSVR_DECOMPRESS_AUTO), CSVR_ERR_NULL);
+    csvr_options_free(o);
+
+    /* Off: the compressed bytes are read as bytes. */
+    o = with_decompress(CSVR_DECOMPRESS_NONE);
+    csvr_reader *r = NULL;
+    CHECK_ST(csvr_reader_from_bytes(st_gz, sizeof st_gz, o, &r), CSVR_OK);
+    const uint8_t *p = NULL;
+    size_t len = 0;
+    CHECK_ST(csvr_reader_header(r, 0, &p, &len), CSVR_OK);
+    CHECK(len >= 2 && p[0] == 0x1f && p[1] == 0x8b);
+    csvr_reader_free(r);
+    csvr_options_free(o);
+
+    /* Forced: the right format reads, any other input is CSVR_ERR_IO saying so. */
+    const char plain[] = "h\n1\n";
+    uint64_t n = 0;
+    o = with_decompress(CSVR_DECOMPRESS_GZIP);
+    CHECK_ST(csvr_count_bytes(st_gz, sizeof st_gz, o, &n), CSVR_OK);
+    CHECK_U64(n, 3);
+    n = 77;
+    CHECK_ST(csvr_count_bytes((const uint8_t *)plain, sizeof plain - 1, o, &n), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "not gzip data");
+    CHECK_U64(n, 77);
+    CHECK_ST(csvr_reader_from_bytes(st_zst, sizeof st_zst, o, &r), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "not gzip data");
+    const char *path = write_named("plain.csv.gz", plain, sizeof plain - 1);
+    CHECK_ST(csvr_count_path(path, o, &n), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "plain.csv.gz");
+    csvr_options_free(o);
+    o = with_decompress(CSVR_DECOMPRESS_ZSTD);
+    CHECK_ST(csvr_count_bytes(st_zst, sizeof st_zst, o, &n), CSVR_OK);
+    CHECK_U64(n, 3);
+    CHECK_ST(csvr_count_bytes(st_gz, sizeof st_gz, o, &n), CSVR_ERR_IO);
+    CHECK_CONTAINS(last_message(), "not zstd data");
+    csvr_options_free(o);
+}
+
+static void test_broken_streams(void) {
+    g_test = "compressed: truncated and corrupt streams";
+    const struct {
+        const char *words;
+        const unsigned char *data;
+        size_t len;
+    } packed[] = {{"gzip stream is corrupt or truncated", st_gz, S_GZ_LEN},
+                  {"zstd stream is corrupt or truncated", st_zst, S_ZST_LEN}};
+    for (size_t k = 0; k < 2; k++) {
+        uint64_t n = 5;
+        /* Cut short: inside the data, and just before the end (the checksum). */
+        size_t cuts[] = {packed[k].len / 2, packed[k].len - 1};
+        for (size_t c = 0; c < 2; c++) {
+            CHECK_ST(csvr_count_bytes(packed[k].data, cuts[c], NULL, &n), CSVR_ERR_IO);
+            CHECK_CONTAINS(last_message(), packed[k].words);
+            CHECK_U64(n, 5);
+            csvr_reader *r = NULL;
+            csvr_status st = csvr_reader_from_bytes(packed[k].data, cuts[c], NULL, &r);
+            if (st == CSVR_OK) {
+                while ((st = csvr_reader_next(r)) == CSVR_OK) {
+                }
+                /* Reading ends there, as after any I/O error. */
+                CHECK_ST(csvr_reader_next(r), CSVR_DONE);
+                csvr_reader_free(r);
+            }
+            CHECK_ST(st, CSVR_ERR_IO);
+            CHECK_CONTAINS(last_message(), packed[k].words);
+            const char *path = write_named("cut.csv", packed[k].data, cuts[c]);
+            CHECK_ST(csvr_count_path(path, NULL, &n), CSVR_ERR_IO);
+            CHECK_CONTAINS(last_message(), "cut.csv");
+            CHECK_CONTAINS(last_message(), packed[k].words);
+        }
+        /* A changed byte in the compressed data (the checksums catch it). */
+        unsigned char bad[64];
+        memcpy(bad, packed[k].data, packed[k].len);
+        bad[packed[k].len - 6] ^= 0x41;
+        CHECK_ST(csvr_count_bytes(bad, packed[k].len, NULL, &n), CSVR_ERR_IO);
+        CHECK_CONTAINS(last_message(), packed[k].words);
+        CHECK(csvr_last_error_os_error() == 0);
+    }
+}
+
 int main(void) {
     test_fd_regular_file();
     test_fd_offset_is_respected();
@@ -405,6 +623,17 @@ int main(void) {
     test_fd_errors();
     test_callback_reads();
     test_callback_errors();
+    if (mkdtemp(g_dir) == NULL) {
+        perror("mkdtemp");
+        return 2;
+    }
+    test_compressed_everywhere();
+    test_decompress_option();
+    test_broken_streams();
+    unlink(write_named("data.csv", "", 0));
+    unlink(write_named("plain.csv.gz", "", 0));
+    unlink(write_named("cut.csv", "", 0));
+    rmdir(g_dir);
     printf("test_inputs: %d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;
 }
