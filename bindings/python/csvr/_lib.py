@@ -158,6 +158,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_options_set_utf8": (_status, [OptionsPtr, ctypes.c_bool]),
     "csvr_options_set_max_record_bytes": (_status, [OptionsPtr, ctypes.c_uint64]),
     "csvr_options_set_read_ahead": (_status, [OptionsPtr, ctypes.c_bool]),
+    "csvr_options_set_decompress": (_status, [OptionsPtr, ctypes.c_int]),
     "csvr_reader_open": (_status, [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
     "csvr_reader_from_bytes": (
         _status,

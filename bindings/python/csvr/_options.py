@@ -150,6 +150,7 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "threads": (lib.csvr_options_set_threads, _threads),
     "max_record_bytes": (lib.csvr_options_set_max_record_bytes, _record_limit),
     "read_ahead": (lib.csvr_options_set_read_ahead, _bool),
+    "decompress": (lib.csvr_options_set_decompress, _choice(_DECOMPRESS)),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.
