@@ -68,3 +68,13 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     result = run_python(["-m", "csvr"], cwd=tmp_path)
     assert result.returncode == 2
+
+
+def test_count_a_gzip_file_and_gzip_on_stdin(tmp_path: Path) -> None:
+    import gzip
+
+    data = b"a,b\n" + b'1,"x\ny"\n' * 1000
+    path = tmp_path / "x.csv.gz"
+    path.write_bytes(gzip.compress(data))
+    result = run_python(["-m", "csvr", "count", str(path)], cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "1000\n", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,26 @@ def test_flexible() -> None:
     assert rows(data) == [["1"]]
     with pytest.raises(csvr.ParseError):
         rows(data, flexible=False)
+
+
+def test_decompress_option(tmp_path: Path) -> None:
+    import gzip
+    import io
+
+    data = b"a,b\n1,2\n3,4\n"
+    packed = gzip.compress(data)
+    path = tmp_path / "x.csv.gz"
+    path.write_bytes(packed)
+    for source in (path, packed, io.BytesIO(packed)):
+        fresh = io.BytesIO(packed) if isinstance(source, io.BytesIO) else source
+        assert csvr.count(fresh) == 2
+        assert csvr.count(fresh if not isinstance(fresh, io.BytesIO) else io.BytesIO(packed),
+                          decompress="gzip") == 2
+    with csvr.Reader(path) as reader:
+        assert list(reader) == [["1", "2"], ["3", "4"]]
+    with csvr.Reader(packed, decompress="none", raw=True) as reader:
+        assert reader.headers != [b"a", b"b"]  # the compressed bytes, as they are
+    with pytest.raises(ValueError, match="decompress"):
+        csvr.count(data, decompress="bzip2")
+    with pytest.raises(TypeError):
+        csvr.count(data, decompress=1)  # type: ignore[call-overload]

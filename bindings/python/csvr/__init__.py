@@ -20,12 +20,17 @@ from __future__ import annotations
 from ._count import count
 from ._errors import (
     Error,
+    FileNotFoundIoError,
     InternalError,
     InvalidArgumentError,
     IoError,
+    IsADirectoryIoError,
+    NotADirectoryIoError,
     PanicError,
     ParseError,
+    PermissionIoError,
     Status,
+    UnknownOptionError,
     Utf8Error,
 )
 from ._lib import lib as _native
@@ -34,34 +39,29 @@ from ._reader import Position, Reader
 #: The version of the loaded library (``csvr_version()``), e.g. ``"0.1.0"``.
 __version__: str = _native.csvr_version().decode("ascii")
 
-# Show the public classes as csvr.X (not csvr._errors.X) in reprs and tracebacks.
-for _public in (
-    Error,
-    InternalError,
-    InvalidArgumentError,
-    IoError,
-    PanicError,
-    ParseError,
-    Position,
-    Reader,
-    Status,
-    Utf8Error,
-    count,
-):
-    _public.__module__ = __name__
-del _public
-
 __all__ = [
     "Error",
+    "FileNotFoundIoError",
     "InternalError",
     "InvalidArgumentError",
     "IoError",
+    "IsADirectoryIoError",
+    "NotADirectoryIoError",
     "PanicError",
     "ParseError",
+    "PermissionIoError",
     "Position",
     "Reader",
     "Status",
+    "UnknownOptionError",
     "Utf8Error",
     "__version__",
     "count",
 ]
+
+# Show the public names as csvr.X (not csvr._errors.X) in reprs, help() and tracebacks.
+for _name in __all__:
+    _public = globals()[_name]
+    if hasattr(_public, "__module__"):
+        _public.__module__ = __name__
+del _name, _public

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import BinaryIO, Optional, Union
 
 from . import Error, __version__, count
 
@@ -58,12 +58,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _stdin() -> Union[str, bytes]:
-    """Standard input as the library can stream it: ``/dev/stdin`` where the OS has one
-    (constant memory, whatever the size), else its bytes."""
+def _stdin() -> Union[str, BinaryIO]:
+    """Standard input as the library can stream it (constant memory, whatever the size):
+    ``/dev/stdin`` where the OS has one (read by the library itself), else the binary
+    file object, read through the callback."""
     if os.path.exists("/dev/stdin"):
         return "/dev/stdin"
-    return sys.stdin.buffer.read()
+    return sys.stdin.buffer
 
 
 def _fail(exc: BaseException) -> int:

@@ -2,7 +2,9 @@
 
 Every ``csvr_status`` maps to one class in :data:`_CLASS_BY_STATUS`; an I/O error is
 further refined by its ``errno`` into the matching :class:`OSError` subclass, so a missing
-file is a :class:`FileNotFoundError` as well as a :class:`csvr.IoError`.
+file is a :class:`FileNotFoundError` as well as a :class:`csvr.IoError`. Every class a
+caller can meet is public (``csvr.FileNotFoundIoError``, not a private name): tracebacks
+show what one can catch.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ import ctypes
 import enum
 import errno as _errno
 import os
-from typing import Any, NoReturn, Optional, Union
+from typing import Any, Callable, NoReturn, Optional, Union
 
 from ._lib import lib
 
 __all__ = [
     "Error",
+    "FileNotFoundIoError",
     "InternalError",
     "InvalidArgumentError",
     "IoError",
+    "IsADirectoryIoError",
+    "NotADirectoryIoError",
     "PanicError",
     "ParseError",
+    "PermissionIoError",
     "Status",
+    "UnknownOptionError",
     "Utf8Error",
     "check",
     "error_from_status",
+    "io_error_from",
     "raise_status",
 ]
 
@@ -95,20 +103,24 @@ class Error(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # The keyword-only fields are not in self.args (nor, for an OSError, errno and
         # the rest), so pickling rebuilds from the full state instead.
-        os_fields = (
-            (self.errno, self.strerror, self.filename) if isinstance(self, OSError) else None
-        )
-        return (_rebuild, (type(self), self.__dict__.copy(), os_fields))
+        base_init: Any = Exception.__init__
+        fields: tuple[Any, ...] = (self.message,)
+        if isinstance(self, OSError):
+            base_init, fields = OSError.__init__, (self.errno, self.strerror, self.filename)
+        elif isinstance(self, UnicodeDecodeError):
+            base_init = UnicodeDecodeError.__init__
+            fields = (self.encoding, self.object, self.start, self.end, self.reason)
+        return (_rebuild, (type(self), self.__dict__.copy(), base_init, fields))
 
 
 def _rebuild(
-    cls: type[Error], state: dict[str, Any], os_fields: Optional[tuple[Any, ...]]
+    cls: type[Error],
+    state: dict[str, Any],
+    base_init: Callable[..., None],
+    fields: tuple[Any, ...],
 ) -> Error:
     error = cls.__new__(cls)
-    if os_fields is not None:
-        OSError.__init__(error, *os_fields)
-    else:
-        Exception.__init__(error, state.get("message", ""))
+    base_init(error, *fields)
     error.__dict__.update(state)
     return error
 
@@ -133,8 +145,39 @@ class ParseError(Error, ValueError):
     """Malformed CSV under strict options (a ragged record with ``flexible=False``)."""
 
 
-class Utf8Error(Error, ValueError):
-    """A record is not valid UTF-8 in text mode (read it with ``raw=True`` instead)."""
+class Utf8Error(Error, UnicodeDecodeError):
+    """A record could not be decoded in text mode (read it with ``raw=True`` instead).
+
+    Raised for bytes that are not UTF-8 (found by the library), and for bytes the chosen
+    ``encoding`` cannot decode (found by Python's codec). A :class:`UnicodeDecodeError`
+    (so a :class:`ValueError`) with the position of the record as :attr:`line`,
+    :attr:`byte` and :attr:`record`. When Python's codec found the error, ``encoding``,
+    ``object`` (the field's bytes), ``start`` and ``end`` (the bad bytes in it) and
+    ``reason`` are the codec's; when the library's UTF-8 check found it, ``encoding`` is
+    ``"utf-8"``, ``object`` is empty and ``reason`` is the library's message.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: Optional[int] = Status.ERR_UTF8,
+        line: Optional[int] = None,
+        byte: Optional[int] = None,
+        record: Optional[int] = None,
+        encoding: str = "utf-8",
+        object: bytes = b"",  # noqa: A002 - UnicodeDecodeError's own name for it
+        start: int = 0,
+        end: int = 0,
+        reason: Optional[str] = None,
+    ) -> None:
+        UnicodeDecodeError.__init__(
+            self, encoding, object, start, end, message if reason is None else reason
+        )
+        self._set(message, status, line, byte, record)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class IoError(Error, OSError):
@@ -165,20 +208,32 @@ class IoError(Error, OSError):
         return self.message
 
 
-class _FileNotFoundIoError(IoError, FileNotFoundError):
-    """An :class:`IoError` for ``ENOENT``."""
+class FileNotFoundIoError(IoError, FileNotFoundError):
+    """An :class:`IoError` for ``ENOENT``: the file does not exist.
+
+    Catch it as :class:`FileNotFoundError` (or :class:`csvr.IoError`, or :class:`OSError`).
+    """
 
 
-class _PermissionIoError(IoError, PermissionError):
-    """An :class:`IoError` for ``EACCES`` / ``EPERM``."""
+class PermissionIoError(IoError, PermissionError):
+    """An :class:`IoError` for ``EACCES`` / ``EPERM``; also a :class:`PermissionError`."""
 
 
-class _IsADirectoryIoError(IoError, IsADirectoryError):
-    """An :class:`IoError` for ``EISDIR``."""
+class IsADirectoryIoError(IoError, IsADirectoryError):
+    """An :class:`IoError` for ``EISDIR``; also an :class:`IsADirectoryError`."""
 
 
-class _NotADirectoryIoError(IoError, NotADirectoryError):
-    """An :class:`IoError` for ``ENOTDIR`` (a path component is a file)."""
+class NotADirectoryIoError(IoError, NotADirectoryError):
+    """An :class:`IoError` for ``ENOTDIR`` (a path component is a file); also a
+    :class:`NotADirectoryError`."""
+
+
+class UnknownOptionError(InvalidArgumentError, TypeError):
+    """An option name that :func:`csvr.count` or :class:`csvr.Reader` does not know.
+
+    A :class:`ValueError` like every bad option, and a :class:`TypeError` like any
+    unexpected keyword argument in Python.
+    """
 
 
 class InternalError(Error, RuntimeError):
@@ -202,11 +257,11 @@ _CLASS_BY_STATUS: dict[int, type[Error]] = {
 }
 
 _IO_CLASS_BY_ERRNO: dict[int, type[IoError]] = {
-    _errno.ENOENT: _FileNotFoundIoError,
-    _errno.EACCES: _PermissionIoError,
-    _errno.EPERM: _PermissionIoError,
-    _errno.EISDIR: _IsADirectoryIoError,
-    _errno.ENOTDIR: _NotADirectoryIoError,
+    _errno.ENOENT: FileNotFoundIoError,
+    _errno.EACCES: PermissionIoError,
+    _errno.EPERM: PermissionIoError,
+    _errno.EISDIR: IsADirectoryIoError,
+    _errno.ENOTDIR: NotADirectoryIoError,
 }
 
 
@@ -236,6 +291,16 @@ def error_from_status(status: int, filename: _Filename = None) -> Error:
         io_cls = _IO_CLASS_BY_ERRNO.get(os_error, IoError)
         return io_cls(message, status=status, errno=os_error or None, filename=filename, **where)
     return cls(message, status=status, **where)
+
+
+def io_error_from(exc: OSError, filename: _Filename = None) -> IoError:
+    """The :class:`IoError` for an :class:`OSError` that Python raised opening or reading
+    ``filename`` on csvr's behalf, so that it is caught as the library's would be."""
+    code = exc.errno
+    io_cls = _IO_CLASS_BY_ERRNO.get(code, IoError) if code else IoError
+    shown = filename if filename is not None else exc.filename
+    message = f"cannot open {shown!r}: {exc.strerror or exc}"
+    return io_cls(message, errno=code or None, filename=shown)
 
 
 def check(status: int, filename: _Filename = None) -> None:

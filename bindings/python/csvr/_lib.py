@@ -14,6 +14,7 @@ from pathlib import Path
 
 __all__ = [
     "Batch",
+    "ReadFn",
     "CPosition",
     "LIBRARY_ENV",
     "LIBRARY_PATH",
@@ -113,6 +114,13 @@ class Batch(ctypes.Structure):
     ]
 
 
+#: ``typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len)``.
+#: ``use_errno``: ctypes copies the errno a callback sets with :func:`ctypes.set_errno`
+#: to the C ``errno`` that the library reads when the callback returns -1.
+ReadFn = ctypes.CFUNCTYPE(
+    ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, use_errno=True
+)
+
 #: ``const uint8_t *`` as an out-parameter target: held as a plain address so that
 #: ``ctypes.string_at(addr.value, n)`` copies the bytes without an intermediate cast.
 ByteAddress = ctypes.c_void_p
@@ -150,11 +158,19 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_options_set_utf8": (_status, [OptionsPtr, ctypes.c_bool]),
     "csvr_options_set_max_record_bytes": (_status, [OptionsPtr, ctypes.c_uint64]),
     "csvr_options_set_read_ahead": (_status, [OptionsPtr, ctypes.c_bool]),
+    "csvr_options_set_decompress": (_status, [OptionsPtr, ctypes.c_int]),
     "csvr_reader_open": (_status, [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
     "csvr_reader_from_bytes": (
         _status,
         [_data, ctypes.c_size_t, OptionsPtr, ctypes.POINTER(ReaderPtr)],
     ),
+    "csvr_reader_from_fd": (_status, [ctypes.c_int, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
+    "csvr_reader_from_callback": (
+        _status,
+        [ReadFn, ctypes.c_void_p, OptionsPtr, ctypes.POINTER(ReaderPtr)],
+    ),
+    "csvr_count_fd": (_status, [ctypes.c_int, OptionsPtr, _u64p]),
+    "csvr_count_callback": (_status, [ReadFn, ctypes.c_void_p, OptionsPtr, _u64p]),
     "csvr_reader_next": (_status, [ReaderPtr]),
     "csvr_reader_field_count": (_status, [ReaderPtr, _sizep]),
     "csvr_reader_field": (

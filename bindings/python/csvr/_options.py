@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Callable, Optional, TypedDict, Union
 
-from ._errors import InvalidArgumentError, check
+from ._errors import InvalidArgumentError, UnknownOptionError, check
 from ._lib import lib
 
 __all__ = [
@@ -22,6 +22,9 @@ __all__ = [
     "ReaderOptions",
     "make_options",
 ]
+
+_Setter = Callable[[Any, Any], int]
+_Converter = Callable[[str, object], Any]
 
 #: A one-byte option value: a one-character ``str`` or a one-byte ``bytes``.
 ByteValue = Union[str, bytes]
@@ -37,6 +40,7 @@ class CountOptions(TypedDict, total=False):
     flexible: bool
     trim: str
     terminator: Optional[ByteValue]
+    decompress: str
 
 
 class ReaderOptions(CountOptions, total=False):
@@ -50,15 +54,9 @@ class ReaderOptions(CountOptions, total=False):
 
 # csvr_trim values (CSVR_TRIM_NONE ... CSVR_TRIM_ALL in include/csvr.h).
 _TRIM = {"none": 0, "headers": 1, "fields": 2, "all": 3}
+# csvr_decompress values (CSVR_DECOMPRESS_AUTO ... CSVR_DECOMPRESS_ZSTD in include/csvr.h).
+_DECOMPRESS = {"auto": 0, "none": 1, "gzip": 2, "zstd": 3}
 _SIZE_MAX = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1
-
-
-class _UnknownOptionError(InvalidArgumentError, TypeError):
-    """An unknown option name.
-
-    A ValueError like every bad option, and a TypeError like any unexpected keyword
-    argument in Python.
-    """
 
 
 def _byte(name: str, value: object, *, none_allowed: bool) -> int:
@@ -97,14 +95,19 @@ def _bool(name: str, value: object) -> bool:
     return value
 
 
-def _trim(name: str, value: object) -> int:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    try:
-        return _TRIM[value]
-    except KeyError:
-        choices = ", ".join(repr(k) for k in _TRIM)
-        raise InvalidArgumentError(f"{name} must be one of {choices}, got {value!r}") from None
+def _choice(table: dict[str, int]) -> _Converter:
+    def convert(name: str, value: object) -> int:
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        try:
+            return table[value]
+        except KeyError:
+            choices = ", ".join(repr(k) for k in table)
+            raise InvalidArgumentError(
+                f"{name} must be one of {choices}, got {value!r}"
+            ) from None
+
+    return convert
 
 
 def _threads(name: str, value: object) -> int:
@@ -131,8 +134,6 @@ def _record_limit(name: str, value: object) -> int:
     return min(value, _U64_MAX)
 
 
-_Setter = Callable[[Any, Any], int]
-_Converter = Callable[[str, object], Any]
 
 # option name: (C setter, Python value -> C value)
 _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
@@ -144,11 +145,12 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "quoting": (lib.csvr_options_set_quoting, _bool),
     "has_header": (lib.csvr_options_set_has_header, _bool),
     "flexible": (lib.csvr_options_set_flexible, _bool),
-    "trim": (lib.csvr_options_set_trim, _trim),
+    "trim": (lib.csvr_options_set_trim, _choice(_TRIM)),
     "terminator": (lib.csvr_options_set_terminator, _optional_byte),
     "threads": (lib.csvr_options_set_threads, _threads),
     "max_record_bytes": (lib.csvr_options_set_max_record_bytes, _record_limit),
     "read_ahead": (lib.csvr_options_set_read_ahead, _bool),
+    "decompress": (lib.csvr_options_set_decompress, _choice(_DECOMPRESS)),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.
@@ -208,7 +210,7 @@ def make_options(
     for name in options:
         if name not in _OPTIONS:
             known = ", ".join(sorted(_OPTIONS))
-            raise _UnknownOptionError(
+            raise UnknownOptionError(
                 f"{caller}() got an unknown option {name!r} (known options: {known})"
             )
     # Convert (and so check) every value before allocating anything.

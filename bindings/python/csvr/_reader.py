@@ -21,10 +21,11 @@ from typing import (
     overload,
 )
 
-from ._errors import Status, check, raise_status
+from ._errors import Status, Utf8Error, check, raise_status
 from ._lib import Batch, ByteAddress, CPosition, ReaderPtr, lib
 from ._options import make_options
-from ._source import Source, borrow_data, filename_of, path_of
+from ._source import Input, Source, borrow_data, check_open, open_input
+from ._text import Failure, decode_error, decode_records
 
 if TYPE_CHECKING:
     from typing import Literal
@@ -69,21 +70,161 @@ def _closed() -> ValueError:
     return ValueError("I/O operation on a closed csvr.Reader")
 
 
-class Reader(Generic[Field]):
-    """Read CSV records one at a time, from a file or from bytes in memory.
+class _Out:
+    """Reused out-parameters of the per-field calls: reading a field allocates nothing on
+    the ctypes side."""
 
-    ``source`` is a path (``str`` or :class:`os.PathLike`; the file is streamed, never
-    held whole in memory) or the data itself (``bytes``, ``bytearray``, ``memoryview``;
-    copied by the library, so the caller may change it afterwards). The options are those
-    of :func:`csvr.count` (``threads`` has no effect on a reader), plus
-    ``max_record_bytes`` and ``read_ahead``: on by default, it lets the library parse the
-    next batch of records on a thread of its own while Python builds the rows of this
-    one (for files and bytes; the rows are the same either way).
+    __slots__ = ("data", "length", "n", "ref_data", "ref_length", "ref_n")
+
+    def __init__(self) -> None:
+        self.n = ctypes.c_size_t()
+        self.data = ByteAddress()
+        self.length = ctypes.c_size_t()
+        self.ref_n = ctypes.byref(self.n)
+        self.ref_data = ctypes.byref(self.data)
+        self.ref_length = ctypes.byref(self.length)
+
+
+def _copy_fields(ptr: Any, out: _Out, count: Callable[..., int], get: Callable[..., int]) -> list[bytes]:
+    """Copy out the fields that ``count``/``get`` expose (the header's functions): the
+    one place that copies fields one by one out of the library."""
+    status = count(ptr, out.ref_n)
+    if status != _OK:
+        raise_status(status)
+    ref_data, ref_length = out.ref_data, out.ref_length
+    data, length = out.data, out.length
+    string_at = ctypes.string_at
+    fields: list[bytes] = []
+    append = fields.append
+    for i in range(out.n.value):
+        status = get(ptr, i, ref_data, ref_length)
+        if status != _OK:
+            raise_status(status)
+        size = length.value
+        # A non-empty field has a non-NULL pointer; an empty one's must not be read.
+        append(string_at(data.value, size) if size else b"")  # type: ignore[arg-type]
+    return fields
+
+
+def _split_raw(data: bytes, n: int, batch: Batch) -> list[list[bytes]]:
+    """The records of a batch whose bytes are ``data`` (see ``csvr_batch``), as bytes."""
+    if batch.framed:
+        # No field holds a separator byte: splitting on them gives the fields, at C speed.
+        return list(map(bytes.split, data.split(_RS), repeat(_US, n)))  # type: ignore[arg-type]
+    ends = batch.record_ends[:n]
+    field_ends = batch.field_ends[: ends[-1]]
+    records: list[list[bytes]] = []
+    start = first = 0
+    for last in ends:
+        fields = []
+        for end in field_ends[first:last]:
+            fields.append(data[start:end])
+            start = end + 1
+        first = last
+        records.append(fields)
+    return records
+
+
+class _Decoder:
+    """How a reader's bytes become rows: not at all (``raw=True``), as UTF-8 the library
+    has checked (the fast path), or with a Python codec (``encoding``/``errors``)."""
+
+    __slots__ = ("checked_utf8", "encoding", "errors", "raw")
+
+    def __init__(self, *, raw: bool, encoding: str, errors: str) -> None:
+        self.raw = raw
+        self.encoding = encoding
+        self.errors = errors
+        #: The library validates UTF-8 (``csvr_options_set_utf8``): decoding cannot fail.
+        self.checked_utf8 = not raw and encoding == "utf-8" and errors == "strict"
+
+    def header(self, fields: list[bytes]) -> list[Any]:
+        if self.raw or self.checked_utf8:
+            return fields if self.raw else [f.decode("utf-8") for f in fields]
+        rows, failure = decode_records([fields], self.encoding, self.errors)
+        if failure is not None:
+            raise decode_error(
+                failure.error,
+                failure.fields[failure.field],
+                failure.field,
+                encoding=self.encoding,
+                line=None,
+                byte=None,
+                record=0,
+            )
+        return rows[0]
+
+    def batch(self, data: bytes, n: int, batch: Batch) -> tuple[list[list[Any]], Optional[Failure], list[list[bytes]]]:
+        """The rows of a batch, up to the first record that does not decode; that
+        failure; and the batch's undecoded records (only when there is a failure)."""
+        if self.raw:
+            return _split_raw(data, n, batch), None, []
+        if batch.framed:
+            # Separator bytes decode to the same separator characters in every codec
+            # used here (UTF-8 and single-byte ASCII-compatible ones).
+            try:
+                text = data.decode(self.encoding, self.errors)
+            except UnicodeDecodeError:
+                pass  # find the record below
+            else:
+                return list(map(str.split, text.split(_RS_TEXT), repeat(_US_TEXT, n))), None, []  # type: ignore[arg-type]
+        records = _split_raw(data, n, batch)
+        if self.checked_utf8:
+            return [[f.decode("utf-8") for f in fields] for fields in records], None, []
+        rows, failure = decode_records(records, self.encoding, self.errors)
+        return rows, failure, records if failure is not None else []
+
+
+class Reader(Generic[Field]):
+    """Read CSV records one at a time, from a file, from bytes in memory or from a file
+    object.
+
+    ``source`` is one of:
+
+    - a path (``str`` or :class:`os.PathLike`): the file is streamed, never held whole
+      in memory. A ``str`` is always a path, even one holding CSV text;
+    - the data itself (``bytes``, ``bytearray``, ``memoryview``, :class:`mmap.mmap`;
+      copied by the library, so the caller may change it afterwards);
+    - a binary file object (anything with ``readinto`` or ``read`` returning bytes:
+      ``open(p, "rb")``, :class:`io.BytesIO`, :func:`gzip.open`, a socket's
+      ``makefile("rb")``, ``sys.stdin.buffer``), or a text one (``open(p, newline="")``,
+      :class:`io.StringIO`), read in chunks as the library needs them. An exception its
+      ``read`` raises propagates unchanged. A text file opened without ``newline=""``
+      has its ``\\r\\n`` turned into ``\\n`` by Python before csvr sees it: quoted fields
+      that hold ``\\r\\n`` then hold ``\\n``, and byte offsets shift.
+
+    Options (keyword-only; the same as :func:`csvr.count`'s): ``delimiter`` (``","``),
+    ``quote`` (``'"'``), ``escape`` (``None``), ``comment`` (``None``),
+    ``double_quote`` (``True``), ``quoting`` (``True``), ``has_header`` (``True``),
+    ``flexible`` (``True``; ``False`` makes a record with a different number of fields
+    from the first an error), ``trim`` (``"none"``, ``"headers"``, ``"fields"`` or
+    ``"all"``), ``terminator`` (``None``: any of ``\\n``, ``\\r\\n``, ``\\r``; or one
+    character), ``decompress`` (``"auto"``, ``"none"``, ``"gzip"``, ``"zstd"``), and
+    for a reader only:
+
+    - ``raw`` (``False``): fields are ``bytes``, undecoded, instead of ``str``;
+    - ``encoding`` (``None``: UTF-8, or UTF-16/UTF-32 when the input starts with such a
+      byte order mark) and ``errors`` (``"strict"``; or ``"replace"``,
+      ``"surrogateescape"``, ... as in :meth:`bytes.decode`): how fields become ``str``.
+      Any Python text codec works: UTF-8 and single-byte codecs (``"latin-1"``,
+      ``"cp1252"``, ...) are parsed as they are and each field decoded; others
+      (``"utf-16"``, ``"shift_jis"``, ...) are transcoded to UTF-8 in Python before the
+      library parses them, and byte offsets then count UTF-8 bytes. With ``raw=True``
+      fields stay bytes: the input's own, or UTF-8 for a transcoded input (whose
+      undecodable bytes become U+FFFD unless ``errors`` says otherwise);
+    - ``max_record_bytes`` (16 MiB; ``None`` for no limit): a longer record is a
+      :class:`csvr.ParseError`;
+    - ``read_ahead`` (``True``): the library parses the next batch of records on a
+      thread of its own while Python builds the rows of this one (for files and bytes;
+      the rows are the same either way).
+
+    ``threads`` is accepted and has no effect on a reader.
 
     Iterating yields each record as a ``list[str]``; with ``raw=True`` as a
     ``list[bytes]``, undecoded, so that input in any encoding can be read. In text mode a
-    record that is not valid UTF-8 raises :class:`csvr.Utf8Error` naming its position;
-    iteration may go on after it with the next record.
+    record that cannot be decoded raises :class:`csvr.Utf8Error` (a
+    :class:`UnicodeDecodeError`) naming its position; iteration may go on after it with
+    the next record.
 
     A reader is a context manager, and must be closed (or left to the garbage
     collector) to release the file. Any use of a closed reader raises
@@ -100,6 +241,8 @@ class Reader(Generic[Field]):
     _ptr: Any = None
     _headers: Optional[list[Field]] = None
     _filename: Optional[Union[str, bytes]] = None
+    _input: Optional[Input] = None
+    _shown = "<bytes>"  # the source in repr()
     _raw = False
 
     @overload
@@ -108,6 +251,8 @@ class Reader(Generic[Field]):
         source: Source,
         *,
         raw: Literal[False] = ...,
+        encoding: Optional[str] = ...,
+        errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
         **options: Unpack[ReaderOptions],
@@ -119,6 +264,8 @@ class Reader(Generic[Field]):
         source: Source,
         *,
         raw: Literal[True],
+        encoding: Optional[str] = ...,
+        errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
         **options: Unpack[ReaderOptions],
@@ -130,6 +277,8 @@ class Reader(Generic[Field]):
         source: Source,
         *,
         raw: bool,
+        encoding: Optional[str] = ...,
+        errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
         **options: Unpack[ReaderOptions],
@@ -140,17 +289,19 @@ class Reader(Generic[Field]):
         source: Source,
         *,
         raw: bool = False,
+        encoding: Optional[str] = None,
+        errors: Optional[str] = None,
         has_header: bool = True,
         delimiter: ByteValue = ",",
-        **options: Any,
+        **options: Unpack[ReaderOptions],
     ) -> None:
-        """Open ``source``; with ``has_header`` (the default) its header is read now."""
+        """Open ``source``; with ``has_header`` (the default) its header is read now.
+
+        See the class documentation for ``source`` and the options.
+        """
         if not isinstance(raw, bool):
             raise TypeError(f"raw must be True or False, not {type(raw).__name__}")
-        path = path_of(source)
         self._raw = raw
-        # The path as given, for repr() and for OSError.filename on a read error.
-        self._filename = None if path is None else filename_of(source)
         self._lock = threading.Lock()
         # The current batch: its rows, the iterator handing them out (shared by next()
         # and every `for` loop over this reader, so each row goes out once), and the
@@ -158,69 +309,75 @@ class Reader(Generic[Field]):
         self._rows: list[list[Field]] = []
         self._it: Optional[Iterator[list[Field]]] = None
         self._positions = b""
+        # A record of the batch that did not decode: its error, raised when iteration
+        # reaches it, and the batch's records after it with their positions.
+        self._failure: Optional[Utf8Error] = None
+        self._rest: list[list[bytes]] = []
+        self._rest_positions = b""
         self._batch = Batch()
         self._ref_batch = ctypes.byref(self._batch)
         self._want = _BATCH_RECORDS
-        # Reused out-parameters: reading a field allocates nothing on the ctypes side.
-        self._n = ctypes.c_size_t()
-        self._data = ByteAddress()
-        self._len = ctypes.c_size_t()
-        self._ref_n = ctypes.byref(self._n)
-        self._ref_data = ctypes.byref(self._data)
-        self._ref_len = ctypes.byref(self._len)
+        self._out = _Out()
         ptr = ReaderPtr()
         # Parsing one batch ahead on a thread of the library's own overlaps it with the
         # building of Python objects, which holds the GIL; read_ahead=False turns it off.
-        with make_options(
-            {"has_header": has_header, "delimiter": delimiter, "read_ahead": True, **options},
-            utf8=not raw,
-            caller="Reader",
-        ) as opts:
-            if path is not None:
-                status = lib.csvr_reader_open(path, opts.ptr, ctypes.byref(ptr))
-                check(status, self._filename)
-            else:
-                assert isinstance(source, (bytes, bytearray, memoryview))
-                with borrow_data(source) as (data, size):
-                    check(lib.csvr_reader_from_bytes(data, size, opts.ptr, ctypes.byref(ptr)))
+        settings = {"has_header": has_header, "delimiter": delimiter, "read_ahead": True}
+        try:
+            self._open(source, ptr, {**settings, **options}, encoding, errors)
+        except BaseException:
+            self.close()  # a transcoded file opened here
+            raise
         self._ptr = ptr
-        self._headers = self._read_headers() if has_header else None
+        if has_header:
+            fields = _copy_fields(
+                ptr, self._out, lib.csvr_reader_header_count, lib.csvr_reader_header
+            )
+            self._headers = self._decoder.header(fields)
 
-    # -- the per-field transfer: the one place that copies fields out of the library --
-
-    def _fields(self, count: Callable[..., int], get: Callable[..., int]) -> list[Field]:
-        """Copy out the fields that ``count``/``get`` expose.
-
-        They are the record's functions or the header's. Called with the lock held (or
-        from ``__init__``, before anyone else can see the reader).
-        """
-        ptr = self._ptr
-        status = count(ptr, self._ref_n)
-        if status != _OK:
-            raise_status(status)
-        ref_data = self._ref_data
-        ref_len = self._ref_len
-        data = self._data
-        length = self._len
-        string_at = ctypes.string_at
-        fields: list[bytes] = []
-        append = fields.append
-        for i in range(self._n.value):
-            status = get(ptr, i, ref_data, ref_len)
-            if status != _OK:
-                raise_status(status)
-            size = length.value
-            # A non-empty field has a non-NULL pointer; an empty one's must not be read.
-            append(string_at(data.value, size) if size else b"")  # type: ignore[arg-type]
-        if self._raw:
-            return fields  # type: ignore[return-value]
-        # In text mode the library has checked that the record is UTF-8.
-        return [field.decode("utf-8") for field in fields]  # type: ignore[misc]
-
-    def _read_headers(self) -> list[Field]:
-        return self._fields(lib.csvr_reader_header_count, lib.csvr_reader_header)
+    def _open(
+        self, source: Source, ptr: Any, settings: dict[str, Any], encoding: Any, errors: Any
+    ) -> None:
+        with make_options(settings, caller="Reader") as opts:
+            # Options are checked before the input is opened; text mode is known after.
+            if errors is None:
+                # Raw mode decodes nothing, so never fails to: a transcoded input's
+                # undecodable bytes become U+FFFD there.
+                errors = "replace" if self._raw else "strict"
+            self._input = source_input = open_input(
+                source, encoding=encoding, errors=errors, sniff_bom=True
+            )
+            # The path as given, for repr() and for OSError.filename on a read error.
+            self._filename = source_input.filename
+            if self._filename is not None:
+                self._shown = repr(self._filename)
+            elif source_input.stream is not None:
+                self._shown = "<file object>"
+            self._decoder = _Decoder(raw=self._raw, encoding=source_input.encoding, errors=errors)
+            if self._decoder.checked_utf8:
+                check(lib.csvr_options_set_utf8(opts.ptr, True))
+            stream = source_input.stream
+            if source_input.path is not None:
+                status = lib.csvr_reader_open(source_input.path, opts.ptr, ctypes.byref(ptr))
+                check_open(status, source)
+            elif stream is not None:
+                status = lib.csvr_reader_from_callback(
+                    stream.fn, None, opts.ptr, ctypes.byref(ptr)
+                )
+                stream.check(status, self._filename)
+            else:
+                with borrow_data(source_input.data) as (data, size):
+                    check(lib.csvr_reader_from_bytes(data, size, opts.ptr, ctypes.byref(ptr)))
 
     # -- the batch transfer: how rows reach Python, one FFI call per batch --
+
+    def _check(self, status: int) -> None:
+        """Raise for a failed call that read the input (a file object's own exception
+        first)."""
+        stream = None if self._input is None else self._input.stream
+        if stream is not None:
+            stream.check(status, self._filename)
+        else:
+            check(status, self._filename)
 
     def _refill(self) -> Optional[Iterator[list[Field]]]:
         """The iterator over the unread rows, fetching a batch if none are left; ``None``
@@ -232,43 +389,58 @@ class Reader(Generic[Field]):
             return it  # another consumer fetched a batch that still has rows
         self._it = None
         self._rows = []
+        failure = self._failure
+        if failure is not None:
+            self._failure = None
+            raise failure
+        if self._rest:
+            records, positions = self._rest, self._rest_positions
+            self._rest, self._rest_positions = [], b""
+            rows, bad = decode_records(records, self._decoder.encoding, self._decoder.errors)
+            return self._take(rows, positions, bad, records)
         status = lib.csvr_reader_next_batch(self._ptr, self._want, self._ref_batch)
         if status == _DONE:
             return None
         if status != _OK:
-            raise_status(status, self._filename)
+            self._check(status)
         batch = self._batch
+        n = batch.records
         # Size the next batch from this one's bytes per record.
-        per_record = batch.len // batch.records + 1
+        per_record = batch.len // n + 1
         self._want = min(max(_BATCH_BYTES // per_record, _BATCH_MIN), _BATCH_MAX)
-        self._rows = rows = self._decode(batch)
+        # Copy the batch out of the library: its pointers die at the next call.
+        data = ctypes.string_at(batch.data, batch.len) if batch.len else b""
+        positions = ctypes.string_at(batch.positions, n * _POSITION.size)
+        rows, bad, records = self._decoder.batch(data, n, batch)
+        return self._take(rows, positions, bad, records)
+
+    def _take(
+        self,
+        rows: list[list[Any]],
+        positions: bytes,
+        bad: Optional[Failure],
+        records: list[list[bytes]],
+    ) -> Iterator[list[Field]]:
+        """Make ``rows`` the current batch; keep a failure (and what follows it) for the
+        moment iteration reaches it."""
+        if bad is not None:
+            size = _POSITION.size
+            where = Position(*_POSITION.unpack_from(positions, bad.record * size))
+            self._failure = decode_error(
+                bad.error,
+                bad.fields[bad.field],
+                bad.field,
+                encoding=self._decoder.encoding,
+                line=where.line,
+                byte=where.byte,
+                record=where.record,
+            )
+            self._rest = records[bad.record + 1 :]
+            self._rest_positions = positions[(bad.record + 1) * size :]
+        self._rows = rows
+        self._positions = positions
         self._it = it = iter(rows)
         return it
-
-    def _decode(self, batch: Batch) -> list[list[Field]]:
-        """Copy a batch out of the library and split it into rows (see ``csvr_batch``)."""
-        n = batch.records
-        data = ctypes.string_at(batch.data, batch.len) if batch.len else b""
-        self._positions = ctypes.string_at(batch.positions, n * _POSITION.size)
-        if batch.framed:
-            # No field holds a separator byte: splitting on them gives the fields, at C
-            # speed. In text mode the library has checked that the bytes are UTF-8.
-            if self._raw:
-                return list(map(bytes.split, data.split(_RS), repeat(_US, n)))  # type: ignore[arg-type]
-            text = data.decode("utf-8")
-            return list(map(str.split, text.split(_RS_TEXT), repeat(_US_TEXT, n)))  # type: ignore[arg-type]
-        ends = batch.record_ends[:n]
-        field_ends = batch.field_ends[: ends[-1]]
-        rows: list[list[Any]] = []
-        start = first = 0
-        for last in ends:
-            row = []
-            for end in field_ends[first:last]:
-                row.append(data[start:end])
-                start = end + 1
-            first = last
-            rows.append(row if self._raw else [f.decode("utf-8") for f in row])
-        return rows
 
     # -- the public interface --
 
@@ -324,9 +496,12 @@ class Reader(Generic[Field]):
                 raise _closed()
             it = self._it
             buffered = 0 if it is None else length_hint(it)
+            # A record that did not decode is still a record, as for the library's count.
+            buffered += len(self._rest) + (self._failure is not None)
             self._it = None
             self._rows.clear()  # ends any loop still holding the old iterator
-            check(lib.csvr_reader_count(self._ptr, ctypes.byref(out)), self._filename)
+            self._failure, self._rest, self._rest_positions = None, [], b""
+            self._check(lib.csvr_reader_count(self._ptr, ctypes.byref(out)))
         return buffered + out.value
 
     @property
@@ -378,6 +553,10 @@ class Reader(Generic[Field]):
             self._rows.clear()  # ends any loop still holding the old iterator
             if ptr is not None:
                 lib.csvr_reader_free(ptr)
+            # After the free: the library may call a file object's callback until then.
+            source_input, self._input = self._input, None
+            if source_input is not None:
+                source_input.close()
 
     def __enter__(self) -> Reader[Field]:
         """Return the reader itself; :meth:`close` it on leaving the block."""
@@ -400,9 +579,13 @@ class Reader(Generic[Field]):
         if ptr is not None:
             self._ptr = None
             _free(ptr)
+        source_input = self.__dict__.get("_input")
+        if source_input is not None:
+            self._input = None
+            source_input.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._ptr is None else "open"
         mode = "raw" if self._raw else "text"
-        source = "<bytes>" if self._filename is None else repr(self._filename)
+        source = self._shown
         return f"<csvr.Reader {state} {mode} source={source}>"
