@@ -178,3 +178,19 @@ def test_positions_with_a_single_byte_codec_are_the_files() -> None:
     with csvr.Reader(data, encoding="cp1252") as a, csvr.Reader(data, raw=True) as b:
         for _ in zip(a, b):
             assert a.position == b.position
+
+
+def test_transcoding_compressed_input_is_refused_not_garbled(tmp_path: Path) -> None:
+    import gzip as _gzip
+
+    data = "h\nä\n".encode("utf-16")
+    path = tmp_path / "x.csv.gz"
+    path.write_bytes(_gzip.compress(data))
+    with pytest.raises(csvr.InvalidArgumentError, match="gzip-compressed"):
+        csvr.count(path, encoding="utf-16")
+    with pytest.raises(ValueError, match=r"gzip\.open"):
+        with csvr.Reader(path, encoding="utf-16") as r:
+            list(r)
+    # What the message says works.
+    with _gzip.open(path) as f, csvr.Reader(f, encoding="utf-16") as r:
+        assert list(r) == [["ä"]]

@@ -24,7 +24,7 @@ import ctypes
 import errno as _errno
 from typing import Any, Callable, Optional
 
-from ._errors import Status, Utf8Error, check
+from ._errors import InvalidArgumentError, Status, Utf8Error, check
 from ._lib import ReadFn
 
 __all__ = ["BOM_PREFIX", "CHUNK", "Stream", "bom_encoding"]
@@ -238,6 +238,8 @@ class Stream:
         """Transcoding: the characters ``data`` completes. A byte the codec refuses is a
         :class:`csvr.Utf8Error` naming its offset in the file (no record position: the
         library has not seen those bytes)."""
+        if self._consumed == 0:
+            _refuse_compressed(data, self.transcoded_from)
         try:
             text: str = self._decoder.decode(data, final)
         except UnicodeDecodeError as exc:
@@ -296,3 +298,19 @@ class Stream:
         self._read = self._readinto = None
         if file is not None and self._close_file:
             file.close()
+
+
+_COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
+
+
+def _refuse_compressed(head: bytes, codec: Optional[str]) -> None:
+    """Transcoding happens here, before the library could decompress: decoding gzip or
+    zstd bytes as text would give garbage, so say what to do instead."""
+    for magic, name in _COMPRESSED_MAGIC:
+        if head.startswith(magic):
+            hint = "gzip.open(path)" if name == "gzip" else "a zstd decompressing file object"
+            raise InvalidArgumentError(
+                f"the input is {name}-compressed, and encoding={codec!r} is transcoded "
+                f"before csvr could decompress it: pass {hint} instead"
+            )
+
