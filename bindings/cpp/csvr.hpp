@@ -42,7 +42,7 @@
 
 namespace csvr {
 
-/// The library's version at run time, e.g. "0.1.0" (the header's is CSVR_VERSION_*).
+/// The library's version at run time, e.g. "0.2.0" (the header's is CSVR_VERSION_*).
 inline std::string_view version() noexcept { return csvr_version(); }
 
 /// The name of a status as spelled in csvr.h, e.g. "CSVR_ERR_IO" (the library's table).

@@ -36,7 +36,7 @@ from ._errors import (
 from ._lib import lib as _native
 from ._reader import Position, Reader
 
-#: The version of the loaded library (``csvr_version()``), e.g. ``"0.1.0"``.
+#: The version of the loaded library (``csvr_version()``), e.g. ``"0.2.0"``.
 __version__: str = _native.csvr_version().decode("ascii")
 
 __all__ = [
