@@ -63,7 +63,7 @@ fn header_declares_every_function_of_the_contract() {
     }
 }
 
-/// The v0.2 "Inputs" names of /work/shared/API.md, as written there.
+/// The v0.2 "Inputs" names of the contract (shared/API.md beside the checkout), as written there.
 #[test]
 fn header_declares_the_inputs_of_v0_2() {
     let header = include_str!("../include/csvr.h");
