@@ -56,10 +56,15 @@ Field = TypeVar("Field", str, bytes)
 
 
 class Position(NamedTuple):
-    """Where a record starts, as the Rust ``csv`` crate reports it."""
+    """Where a record really starts: its first byte and that byte's line.
+
+    Blank lines, comment lines, a BOM and the previous record's terminator are not part
+    of a record (the Rust ``csv`` crate's own ``Position`` would start where the previous
+    record ended). Lines end at ``\\n``.
+    """
 
     line: int
-    """1-based line on which the record starts."""
+    """1-based line of the record's first byte."""
     byte: int
     """0-based byte offset of the record's first byte."""
     record: int
@@ -525,7 +530,7 @@ class Reader(Generic[Field]):
 
     @property
     def line(self) -> Optional[int]:
-        """The 1-based line on which the current record starts, or ``None``.
+        """The 1-based line of the current record's first byte, or ``None``.
 
         ``None`` when there is no current record, as for :attr:`position`.
         """
