@@ -189,11 +189,22 @@ impl<R> RecordTracker<R> {
         let from = self.line_cursor.saturating_sub(self.window_start) as usize;
         let to = (offset.saturating_sub(self.window_start) as usize).min(self.window.len());
         if from < to {
-            self.lines += memchr::memchr_iter(b'\n', &self.window[from..to]).count() as u64;
+            self.lines += count_newlines(&self.window[from..to]);
             self.line_cursor = self.window_start + to as u64;
         }
         self.lines + 1
     }
+}
+
+/// The `\n` bytes in `bytes`. Called once per record on the bytes since the last one.
+/// Byte-wide counters over runs of at most 255 bytes let the compiler compare 16 or 32
+/// bytes a step; counting into a `u64` (or setting up a `memchr` search per record)
+/// made this a fifth of a reader's time.
+fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes
+        .chunks(255)
+        .map(|run| u64::from(run.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 impl<R: Read> Read for RecordTracker<R> {
