@@ -291,4 +291,15 @@ mod tests {
         assert_eq!(at(&t), Some((7, 5)));
         assert!(t.record_ended(13).is_err()); // "abcde\n": 6 bytes
     }
+
+    #[test]
+    fn newlines_are_counted_past_a_byte_counters_range() {
+        for len in [0, 1, 254, 255, 256, 1000] {
+            assert_eq!(count_newlines(&vec![b'\n'; len]), len as u64);
+            let mixed: Vec<u8> = (0..len)
+                .map(|i| if i % 3 == 0 { b'\n' } else { b'x' })
+                .collect();
+            assert_eq!(count_newlines(&mixed), len.div_ceil(3) as u64);
+        }
+    }
 }
