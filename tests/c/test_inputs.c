@@ -79,6 +79,18 @@ static char *drain(csvr_reader *r, csvr_status *end) {
     return out;
 }
 
+/* Reads `r` to CSVR_DONE, checks its records are `want` (as drain() joins them), frees it. */
+static void expect_drained(csvr_reader *r, const char *want, const char *file, int line) {
+    csvr_status end;
+    char *got = drain(r, &end);
+    check_at(end == CSVR_DONE, file, line, "reading ended with %s, want CSVR_DONE; last error: %s",
+             status_name(end), end < 0 ? last_message() : "(none)");
+    check_at(strcmp(got, want) == 0, file, line, "records \"%s\", want \"%s\"", got, want);
+    free(got);
+    csvr_reader_free(r);
+}
+#define EXPECT_DRAINED(r, want) expect_drained((r), (want), __FILE__, __LINE__)
+
 /* A writer thread feeding a pipe, so that inputs larger than the pipe's buffer work. */
 struct feed {
     int fd;
@@ -120,12 +132,7 @@ static void test_fd_regular_file(void) {
     int fd = temp_file(data, sizeof data - 1);
     csvr_reader *r = NULL;
     CHECK_ST(csvr_reader_from_fd(fd, NULL, &r), CSVR_OK);
-    csvr_status end;
-    char *got = drain(r, &end);
-    CHECK_ST(end, CSVR_DONE);
-    CHECK(strcmp(got, "1|2\n3|x\ny\n") == 0);
-    free(got);
-    csvr_reader_free(r);
+    EXPECT_DRAINED(r, "1|2\n3|x\ny\n");
     CHECK(fd_is_open(fd));
 
     /* From the start (the fast count) and from an offset (streamed); the offset ends at
@@ -290,12 +297,7 @@ static void test_callback_reads(void) {
     size_t hlen = 0;
     CHECK_ST(csvr_reader_header(r, 0, &p, &hlen), CSVR_OK);
     CHECK(hlen == 1 && p[0] == 'h');
-    csvr_status end;
-    char *got = drain(r, &end);
-    CHECK_ST(end, CSVR_DONE);
-    CHECK(strcmp(got, "a\nb|c\nd\n") == 0);
-    free(got);
-    csvr_reader_free(r);
+    EXPECT_DRAINED(r, "a\nb|c\nd\n");
     free(data);
 }
 
@@ -447,12 +449,7 @@ static void test_compressed_everywhere(void) {
             csvr_options_set_read_ahead(o, ahead == 1);
             CHECK_ST(csvr_reader_open(path, o, &r), CSVR_OK);
             csvr_options_free(o);
-            csvr_status end;
-            char *got = drain(r, &end);
-            CHECK_ST(end, CSVR_DONE);
-            CHECK(strcmp(got, ST_RECORDS) == 0);
-            free(got);
-            csvr_reader_free(r);
+            EXPECT_DRAINED(r, ST_RECORDS);
         }
 
         /* A file descriptor: the file, and a pipe. */
@@ -481,12 +478,7 @@ static void test_compressed_everywhere(void) {
         CHECK_U64(n, 3);
         s = (struct source){.data = (const char *)data, .len = len, .chunk = 1};
         CHECK_ST(csvr_reader_from_callback(read_source, &s, NULL, &r), CSVR_OK);
-        csvr_status end;
-        char *got = drain(r, &end);
-        CHECK_ST(end, CSVR_DONE);
-        CHECK(strcmp(got, ST_RECORDS) == 0);
-        free(got);
-        csvr_reader_free(r);
+        EXPECT_DRAINED(r, ST_RECORDS);
     }
 }
 
