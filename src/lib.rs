@@ -34,6 +34,7 @@ mod input;
 mod options;
 mod read_ahead;
 mod reader;
+mod summary;
 
 pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use count::{count_bytes, count_path, count_reader};
@@ -41,3 +42,4 @@ pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
 pub use options::{Decompress, Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
 pub use reader::{Reader, BATCH_BYTES};
+pub use summary::{fold, split_bytes, split_path, summarize_bytes, summarize_path, Range, Summary};

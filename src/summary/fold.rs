@@ -1,0 +1,202 @@
+//! Folding summaries in order into the record count and the ranges, with the checks that a
+//! serial reading would make (strict field counts, the record limit) at the same record.
+
+use super::machine::{EofRecord, Machine, State};
+use super::outcome::{Builder, Mark, Outcome};
+use super::{fingerprint, Range, Summary};
+use crate::error::{Error, ErrorKind, Position, RecordTooLong};
+use crate::options::Options;
+
+/// Folds the summaries of consecutive chunks that start at offset 0 and cover the input,
+/// in order: one [`Range`] per chunk (the records that start in it, after the header), and
+/// the record count, as [`crate::count_bytes`] gives it.
+///
+/// Fails with [`crate::ErrorKind::Invalid`] if the summaries are out of order, leave a gap,
+/// are of another input or were made with other options; with [`crate::ErrorKind::Parse`]
+/// where a serial reading would (a ragged record with `flexible` off, a record over the
+/// limit), naming the same record.
+///
+/// ```
+/// let data = b"a\n1\n2\n3\n";
+/// let opts = csvr::Options::new();
+/// let parts = [(0, 3), (3, 8)];
+/// let summaries: Vec<_> = parts
+///     .iter()
+///     .map(|&(a, b)| csvr::summarize_bytes(&data[a..b], a as u64, &opts))
+///     .collect::<Result<_, _>>()?;
+/// let (ranges, total) = csvr::fold(&summaries, &opts)?;
+/// assert_eq!(total, 3);
+/// assert_eq!(ranges[0], csvr::Range { start: 2, end: 4, records: 1, first_record: 1, first_line: 2 });
+/// assert_eq!(ranges[1], csvr::Range { start: 4, end: 8, records: 2, first_record: 2, first_line: 3 });
+/// // Out of order: refused, not answered wrongly.
+/// assert!(csvr::fold(&[summaries[1], summaries[0]], &opts).is_err());
+/// # Ok::<(), csvr::Error>(())
+/// ```
+pub fn fold(chunks: &[Summary], options: &Options) -> Result<(Vec<Range>, u64), Error> {
+    options.validate()?;
+    let options_id = fingerprint(options);
+    let limit = options.max_record_bytes();
+    let mut acc = Outcome::empty(State::Bom0);
+    let mut covered = 0u64;
+    let mut input_len: Option<u64> = None;
+    let mut pieces: Vec<Piece> = Vec::with_capacity(chunks.len());
+    for (i, c) in chunks.iter().enumerate() {
+        if c.options != options_id {
+            return Err(Error::invalid(format!(
+                "summary {i} was made with other options than the fold's"
+            )));
+        }
+        if c.offset != covered {
+            return Err(Error::invalid(format!(
+                "summary {i} starts at byte {} but the chunk after byte {covered} was expected: \
+                 summaries are folded in order, consecutive, from offset 0",
+                c.offset
+            )));
+        }
+        if c.input_len != super::outcome::NONE {
+            if input_len.is_some_and(|l| l != c.input_len) {
+                return Err(Error::invalid(format!(
+                    "summary {i} is of an input of {} bytes, the ones before of {} bytes",
+                    c.input_len,
+                    input_len.unwrap_or(0)
+                )));
+            }
+            input_len = Some(c.input_len);
+        }
+        let o = c.outcome(acc.end_state()).ok_or_else(|| {
+            Error::invalid(format!("summary {i} does not fit where it is folded"))
+        })?;
+        pieces.push(Piece::new(&acc, o, c.offset, c.offset + c.len));
+        acc = acc.then(o, limit);
+        covered += c.len;
+    }
+    if let Some(len) = input_len {
+        if covered != len {
+            return Err(Error::invalid(format!(
+                "the summaries cover {covered} bytes of an input of {len} bytes"
+            )));
+        }
+    }
+    let acc = at_end(acc, covered, options, &mut pieces);
+    check(&acc, options)?;
+    let data_first = u64::from(options.has_header());
+    let total = acc.starts.saturating_sub(data_first);
+    Ok((ranges(&pieces, &acc, covered, data_first), total))
+}
+
+/// One chunk, as the fold saw it: its first two record starts (in the whole input's
+/// terms) and how many records start in it.
+struct Piece {
+    offset: u64,
+    end: u64,
+    starts: u64,
+    first_two: [Mark; 2],
+    records_before: u64,
+}
+
+impl Piece {
+    fn new(before: &Outcome, o: &Outcome, offset: u64, end: u64) -> Piece {
+        let global = |m: Mark| Mark {
+            offset: m.offset,
+            newlines: m.newlines + before.newlines,
+            records: m.records + before.starts,
+        };
+        Piece {
+            offset,
+            end,
+            starts: o.starts,
+            first_two: [global(o.first), global(o.second)],
+            records_before: before.starts,
+        }
+    }
+
+    /// One more record at the end of the chunk (one the input's end makes).
+    fn push(&mut self, start: Mark) {
+        if let Some(slot) = self.first_two.get_mut(self.starts as usize) {
+            *slot = start;
+        }
+        self.starts += 1;
+    }
+}
+
+/// The whole input's outcome once its end at byte `end` is read: the open record ends,
+/// and a comment cut off by the end becomes a record. Such a record is given to the chunk
+/// it starts in.
+fn at_end(acc: Outcome, end: u64, options: &Options, pieces: &mut [Piece]) -> Outcome {
+    let limit = options.max_record_bytes();
+    let machine = Machine::new(options);
+    let mut eof = Builder::new(acc.end_state(), limit);
+    let (acc, extra) = match machine.eof(acc.end_state(), end, &mut eof) {
+        EofRecord::Comment => (
+            acc.with_record(acc.comment, 1, end, limit),
+            Some(acc.comment),
+        ),
+        _ => {
+            let eof = eof.finish(State::StartRecord);
+            let extra = (eof.starts > 0).then_some(eof.first);
+            (acc.then(&eof, limit), extra)
+        }
+    };
+    if let Some(start) = extra {
+        let owner = pieces
+            .iter()
+            .position(|p| p.offset <= start.offset && start.offset < p.end)
+            .or(pieces.len().checked_sub(1));
+        if let Some(p) = owner {
+            pieces[p].push(start);
+        }
+    }
+    acc
+}
+
+/// The first record a serial reading would refuse, if any: a ragged one with `flexible`
+/// off, or one longer than the limit (the first in the input; a record that is both is
+/// reported as ragged, as the streaming counter checks fields first).
+fn check(acc: &Outcome, options: &Options) -> Result<(), Error> {
+    let at = |m: Mark| Position {
+        line: 1 + m.newlines,
+        byte: m.offset,
+        record: m.records,
+    };
+    let ragged = (!options.flexible() && acc.ragged.is_some()).then_some(acc.ragged);
+    let too_long =
+        (options.max_record_bytes() != 0 && acc.too_long.is_some()).then_some(acc.too_long);
+    match (ragged, too_long) {
+        (Some(r), t) if t.is_none_or(|t| r.offset <= t.offset) => {
+            Err(Error::unequal_lengths(acc.inner_fields, acc.ragged_fields).at(at(r)))
+        }
+        (_, Some(t)) => Err(Error::new(
+            ErrorKind::Parse,
+            RecordTooLong {
+                limit: options.max_record_bytes(),
+            }
+            .to_string(),
+        )
+        .at(at(t))),
+        _ => Ok(()),
+    }
+}
+
+/// One range per chunk: the records after the header that start in it.
+fn ranges(pieces: &[Piece], acc: &Outcome, end: u64, data_first: u64) -> Vec<Range> {
+    let mut next = Mark {
+        offset: end,
+        newlines: acc.newlines,
+        records: acc.starts,
+    };
+    let mut out = vec![Range::default(); pieces.len()];
+    for (p, range) in pieces.iter().zip(out.iter_mut()).rev() {
+        let skip = data_first.saturating_sub(p.records_before);
+        let first = (skip < p.starts).then(|| p.first_two[skip as usize]);
+        let start = first.unwrap_or(next);
+        *range = Range {
+            start: start.offset,
+            end: next.offset,
+            records: p.starts.saturating_sub(skip),
+            first_record: start.records,
+            first_line: 1 + start.newlines,
+        };
+        next = start;
+    }
+    out
+}

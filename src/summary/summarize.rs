@@ -1,0 +1,373 @@
+//! Making summaries: every state a chunk may start in is followed through it at once.
+//!
+//! Each possible starting state is a *lane*. Lanes that reach the same state at the same
+//! byte read the rest identically, so they are merged there: the lane's history so far is
+//! kept as a prefix outcome per starting state, and one lane goes on for all of them.
+//! Lanes meet fast in real data (at the first record end outside quotes, typically), so a
+//! chunk costs about one pass of the state machine, whatever the number of states.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::machine::{Machine, State};
+use super::outcome::{Builder, Outcome, NONE};
+use super::{fingerprint, fold, require_plain, version, Range, Summary, MAGIC};
+use crate::error::Error;
+use crate::input::open_file;
+use crate::options::Options;
+
+/// How much of a file is read at a time.
+const BLOCK: usize = 1 << 18;
+
+/// Summarizes `chunk`, the bytes `[offset, offset + chunk.len())` of an input.
+///
+/// ```
+/// let opts = csvr::Options::new();
+/// let s = csvr::summarize_bytes(b"a,b\n1,2\n", 0, &opts)?;
+/// assert_eq!((s.offset(), s.len()), (0, 8));
+/// # Ok::<(), csvr::Error>(())
+/// ```
+pub fn summarize_bytes(chunk: &[u8], offset: u64, options: &Options) -> Result<Summary, Error> {
+    options.validate()?;
+    if offset == 0 {
+        require_plain(chunk, options)?;
+    }
+    let mut s = Summarizer::new(options, offset);
+    s.feed(chunk);
+    Ok(s.finish(chunk.len() as u64, NONE))
+}
+
+/// Summarizes the bytes `[start, end)` of the file at `path` (`end` at most its size),
+/// reading them in constant memory.
+pub fn summarize_path(
+    path: impl AsRef<Path>,
+    start: u64,
+    end: u64,
+    options: &Options,
+) -> Result<Summary, Error> {
+    let path = path.as_ref();
+    options.validate()?;
+    let (file, meta) = open_file(path)?;
+    let len = meta.len();
+    check_plain_file(&file, path, options)?;
+    if start > end || end > len {
+        return Err(Error::invalid(format!(
+            "the chunk [{start}, {end}) is not inside {} ({len} bytes)",
+            super::describe(path)
+        )));
+    }
+    summarize_file(&file, path, start, end, len, options)
+}
+
+fn summarize_file(
+    file: &File,
+    path: &Path,
+    start: u64,
+    end: u64,
+    input_len: u64,
+    options: &Options,
+) -> Result<Summary, Error> {
+    let mut s = Summarizer::new(options, start);
+    let mut buf = vec![0u8; BLOCK.min((end - start) as usize).max(1)];
+    let mut pos = start;
+    while pos < end {
+        let want = buf.len().min((end - pos) as usize);
+        let n = read_at(file, &mut buf[..want], pos)
+            .map_err(|e| Error::io(format_args!("cannot read {}", super::describe(path)), &e))?;
+        if n == 0 {
+            return Err(Error::invalid(format!(
+                "{} shrank while it was summarized",
+                super::describe(path)
+            )));
+        }
+        s.feed(&buf[..n]);
+        pos += n as u64;
+    }
+    Ok(s.finish(end - start, input_len))
+}
+
+fn check_plain_file(file: &File, path: &Path, options: &Options) -> Result<(), Error> {
+    let mut head = [0u8; 8];
+    let n = read_at(file, &mut head, 0)
+        .map_err(|e| Error::io(format_args!("cannot read {}", super::describe(path)), &e))?;
+    require_plain(&head[..n], options)
+}
+
+/// Splits `data` into at most `n` record-aligned ranges of about equal size (summarized on
+/// `threads` threads and folded): empty ranges are left out, so an input with fewer
+/// records than `n` gets fewer ranges, and one without records none.
+///
+/// ```
+/// let data = b"h\n1\n2\n3\n4\n";
+/// let ranges = csvr::split_bytes(data, 2, &csvr::Options::new())?;
+/// assert_eq!(ranges.iter().map(|r| r.records).sum::<u64>(), 4);
+/// assert_eq!(ranges[0].start, 2);
+/// assert_eq!(ranges[0].end, ranges[1].start);
+/// # Ok::<(), csvr::Error>(())
+/// ```
+pub fn split_bytes(data: &[u8], n: usize, options: &Options) -> Result<Vec<Range>, Error> {
+    options.validate()?;
+    require_plain(data, options)?;
+    let bounds = cut(data.len() as u64, n)?;
+    let summaries = on_threads(bounds.len(), options.threads(), |i| {
+        let (a, b) = bounds[i];
+        summarize_bytes(&data[a as usize..b as usize], a, options)
+    })?;
+    let (ranges, _) = fold(&summaries, options)?;
+    Ok(non_empty(ranges))
+}
+
+/// Like [`split_bytes`], for the file at `path`, read in constant memory.
+pub fn split_path(
+    path: impl AsRef<Path>,
+    n: usize,
+    options: &Options,
+) -> Result<Vec<Range>, Error> {
+    let path = path.as_ref();
+    options.validate()?;
+    let (file, meta) = open_file(path)?;
+    check_plain_file(&file, path, options)?;
+    let len = meta.len();
+    let bounds = cut(len, n)?;
+    let summaries = on_threads(bounds.len(), options.threads(), |i| {
+        let (a, b) = bounds[i];
+        summarize_file(&file, path, a, b, len, options)
+    })?;
+    let (ranges, _) = fold(&summaries, options)?;
+    Ok(non_empty(ranges))
+}
+
+/// `n` consecutive chunks of about equal size covering `[0, len)`.
+fn cut(len: u64, n: usize) -> Result<Vec<(u64, u64)>, Error> {
+    if n == 0 {
+        return Err(Error::invalid("a split needs at least one range (n = 0)"));
+    }
+    let n = n as u128;
+    let at = |i: u128| (u128::from(len) * i / n) as u64;
+    Ok((0..n).map(|i| (at(i), at(i + 1))).collect())
+}
+
+fn non_empty(ranges: Vec<Range>) -> Vec<Range> {
+    ranges.into_iter().filter(|r| r.records > 0).collect()
+}
+
+/// Runs `job(0..jobs)` on up to `threads` threads (0 = all cores), results in order.
+fn on_threads<T: Send>(
+    jobs: usize,
+    threads: usize,
+    job: impl Fn(usize) -> Result<T, Error> + Sync,
+) -> Result<Vec<T>, Error> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = if threads == 0 {
+        cores
+    } else {
+        threads.min(cores)
+    }
+    .min(jobs)
+    .max(1);
+    if threads == 1 {
+        return (0..jobs).map(job).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<T, Error>>> = (0..jobs).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= jobs {
+                            return done;
+                        }
+                        done.push((i, job(i)));
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            // A panic in a worker is a bug; carry it to the FFI boundary.
+            let done = w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            for (i, r) in done {
+                results[i] = Some(r);
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect()
+}
+
+/// Reads into `buf` at `offset` until it is full or the file ends.
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match read_once_at(file, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(unix)]
+fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Follows every starting state through a chunk fed in pieces.
+pub(crate) struct Summarizer {
+    machine: Machine,
+    limit: u64,
+    options: u64,
+    offset: u64,
+    /// The offset of the next byte.
+    pos: u64,
+    origins: Vec<Origin>,
+    lanes: Vec<Lane>,
+}
+
+/// One starting state: what happened to it before its lane's stretch, and its lane.
+struct Origin {
+    start: State,
+    prefix: Outcome,
+    lane: usize,
+}
+
+/// One state being followed, and what happened since its stretch began.
+struct Lane {
+    state: State,
+    builder: Builder,
+}
+
+impl Summarizer {
+    pub(crate) fn new(options: &Options, offset: u64) -> Summarizer {
+        let machine = Machine::new(options);
+        let limit = options.max_record_bytes();
+        let starts = machine.possible_starts(offset);
+        Summarizer {
+            machine,
+            limit,
+            options: fingerprint(options),
+            offset,
+            pos: offset,
+            origins: starts
+                .iter()
+                .enumerate()
+                .map(|(lane, &start)| Origin {
+                    start,
+                    prefix: Outcome::empty(start),
+                    lane,
+                })
+                .collect(),
+            lanes: starts
+                .iter()
+                .map(|&s| Lane {
+                    state: s,
+                    builder: Builder::new(s, limit),
+                })
+                .collect(),
+        }
+    }
+
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.lanes.len() == 1 {
+                let lane = &mut self.lanes[0];
+                let (m, mut state, mut pos) = (self.machine, lane.state, self.pos);
+                for &b in &bytes[i..] {
+                    state = m.step(state, b, pos, &mut lane.builder);
+                    if b == b'\n' {
+                        lane.builder.newline();
+                    }
+                    pos += 1;
+                }
+                lane.state = state;
+                self.pos = pos;
+                return;
+            }
+            let b = bytes[i];
+            for lane in &mut self.lanes {
+                lane.state = self
+                    .machine
+                    .step(lane.state, b, self.pos, &mut lane.builder);
+                if b == b'\n' {
+                    lane.builder.newline();
+                }
+            }
+            self.pos += 1;
+            i += 1;
+            if self.lanes_met() {
+                self.merge();
+            }
+        }
+    }
+
+    fn lanes_met(&self) -> bool {
+        let l = &self.lanes;
+        (0..l.len()).any(|i| (i + 1..l.len()).any(|j| l[i].state == l[j].state))
+    }
+
+    /// Ends every lane's stretch here and goes on with one lane per distinct state.
+    fn merge(&mut self) {
+        let mut states: Vec<State> = self.lanes.iter().map(|l| l.state).collect();
+        let stretches: Vec<Outcome> = self
+            .lanes
+            .drain(..)
+            .map(|l| l.builder.finish(l.state))
+            .collect();
+        for o in &mut self.origins {
+            o.prefix = o.prefix.then(&stretches[o.lane], self.limit);
+        }
+        states.sort();
+        states.dedup();
+        for o in &mut self.origins {
+            let state = o.prefix.end_state();
+            o.lane = states.iter().position(|&s| s == state).expect("its state");
+        }
+        self.lanes = states
+            .into_iter()
+            .map(|s| Lane {
+                state: s,
+                builder: Builder::new(s, self.limit),
+            })
+            .collect();
+    }
+
+    /// The summary of the chunk, `len` bytes long, of an input `input_len` long (`NONE`:
+    /// not known).
+    pub(crate) fn finish(self, len: u64, input_len: u64) -> Summary {
+        let stretches: Vec<Outcome> = self
+            .lanes
+            .into_iter()
+            .map(|l| l.builder.finish(l.state))
+            .collect();
+        let mut outcomes = [Outcome::empty(State::StartRecord); super::machine::STATES];
+        let mut states = 0u64;
+        for o in &self.origins {
+            outcomes[o.start as usize] = o.prefix.then(&stretches[o.lane], self.limit);
+            states |= 1 << o.start as u64;
+        }
+        Summary {
+            magic: MAGIC,
+            version: version(),
+            options: self.options,
+            offset: self.offset,
+            len,
+            input_len,
+            states,
+            reserved: 0,
+            outcomes,
+        }
+    }
+}
