@@ -24,7 +24,7 @@ FUZZ_TARGETS := differential c_api
 export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
-        test-bench test-readme test-install lint bench bench-tools bench-memory test-fuzz \
+        test-bench test-readme test-install lint bench bench-tools bench-zsv bench-memory test-fuzz \
         fuzz-tools test-aarch64 install uninstall clean _run
 
 ## run: build everything and count the bundled sample through Python and the C example;
@@ -102,10 +102,48 @@ test-readme: lib
 test-install: lib
 	bash scripts/test-install.sh
 
-bench-tools: lib
+## bench-tools: the benchmark's programs: the Rust ones (gen-corpus, count-tools), the C
+## reader read-csvr against target/release (with -DCSVR_HAS_SPLIT when include/csvr.h
+## declares csvr_split_path), and zsv's reader when zsv can be built (bench-zsv)
+BENCH_BIN := bench/out/bin
+BENCH_CFLAGS := -O2 -Wall -Wextra -std=c11
+bench-tools: lib bench-zsv
 	$(CARGO) build --release -p csvr-bench
+	@mkdir -p $(BENCH_BIN)
+	$(CC) $(BENCH_CFLAGS) $(if $(shell grep -l csvr_split_path include/csvr.h),-DCSVR_HAS_SPLIT) \
+	  -Iinclude bench/c/read_csvr.c -L$(LIBDIR) -lcsvr -Wl,-rpath,$(LIBDIR) -o $(BENCH_BIN)/read-csvr
 
-## test-bench: the benchmark at 4 MiB, one run: proves it runs, measures nothing
+## bench-zsv: zsv (liquidaty/zsv), a contender of the reading section, built offline from a
+## local bare mirror (ZSV_GIT) into the ignored bench/out/zsv, and bench/c/read_zsv.c linked
+## against it. Only the extracted copy in bench/out is ever built: no zsv code is in this
+## repository. Without a mirror (in CI), or when the build fails, it prints a note and the
+## benchmark skips zsv; it never fails the build.
+ZSV_GIT ?= $(firstword $(wildcard $(CURDIR)/../.mirror/liquidaty+zsv/repo))
+ZSV_DIR := bench/out/zsv
+bench-zsv:
+	@mkdir -p $(BENCH_BIN); rm -f $(BENCH_BIN)/read-zsv; \
+	if [ -z "$(ZSV_GIT)" ] || ! rev=$$(git --git-dir="$(ZSV_GIT)" rev-parse -q --verify HEAD 2>/dev/null); then \
+	  echo "note: zsv not built: no mirror of liquidaty/zsv (set ZSV_GIT to a bare clone); the benchmark skips it"; \
+	  exit 0; \
+	fi; \
+	if [ "$$(cat $(ZSV_DIR)/built 2>/dev/null)" != "$$rev" ]; then \
+	  echo "building zsv $$rev from $(ZSV_GIT) in $(ZSV_DIR) (log: $(ZSV_DIR)/build.log)"; \
+	  rm -rf $(ZSV_DIR) && mkdir -p $(ZSV_DIR)/src && \
+	  { git --git-dir="$(ZSV_GIT)" archive HEAD configure make src include | tar -x -C $(ZSV_DIR)/src && \
+	    ( cd $(ZSV_DIR)/src && \
+	      ./configure --prefix=$(CURDIR)/$(ZSV_DIR)/prefix --minimal=yes --enable-sheet=no --pcre2-8-prefix=no && \
+	      $(MAKE) -C src install CONFIGFILE=$(CURDIR)/$(ZSV_DIR)/src/config.mk ); } \
+	    > $(CURDIR)/$(ZSV_DIR)/build.log 2>&1 && echo "$$rev" > $(CURDIR)/$(ZSV_DIR)/built; \
+	fi; \
+	if [ -f $(ZSV_DIR)/built ] && $(CC) $(BENCH_CFLAGS) -I$(ZSV_DIR)/prefix/include bench/c/read_zsv.c \
+	    $(ZSV_DIR)/prefix/lib/libzsv.a -o $(BENCH_BIN)/read-zsv >> $(ZSV_DIR)/build.log 2>&1; then \
+	  echo "zsv: $(BENCH_BIN)/read-zsv (zsv $$rev)"; \
+	else \
+	  echo "note: zsv not built: its build failed (see $(ZSV_DIR)/build.log); the benchmark skips it"; \
+	fi
+
+## test-bench: the benchmark at 4 MiB, one run: proves it runs, measures nothing, and checks
+## that every csvr reader of the reading section agrees with the csv crate (`ok:` lines)
 test-bench: bench-tools examples python
 	$(VPY) bench/run.py --small
 

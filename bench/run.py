@@ -9,6 +9,15 @@ so that each peak RSS is that tool's alone (os.wait4). Each figure is the median
 MB/s, csvr's speed as a multiple of each tool's, peak RSS, and whether each tool's count
 equals csvr's.
 
+Then a reading section per corpus, and for the largest real CSV in ../shared/corpus: every
+reader reads every field (the sum of the field lengths is printed, so that the tools can be
+cross-checked), side by side and interleaved: the csv crate's read_byte_record loop (the
+baseline), csvr from C per field and in batches (1 thread and all cores, with and without
+read-ahead; bench/c/read_csvr.c), zsv's pull parser (bench/c/read_zsv.c, when zsv could be
+built from a local mirror: see the Makefile's bench-zsv), csvr and csv.reader rows from
+Python, csvr.Reader(columns=...) when the installed csvr has it, and csvr_split_path(n=16)
+beside csvr_count_path when the library has it.
+
 Tools that are not installed are reported as such and skipped; polars, pyarrow and duckdb
 live only in the benchmark's own virtualenv (bench/requirements.txt).
 """
@@ -26,6 +35,8 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import reading
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / "target" / "release"
@@ -67,26 +78,7 @@ PY_TOOLS = {
     ),
 }
 
-# Row iteration: prints "ROWS SECONDS".
-PY_ROWS = {
-    "csvr.Reader rows (list[str])": ("import csvr", "sum(1 for _ in csvr.Reader(p))"),
-    "csvr.Reader rows (raw bytes)": ("import csvr", "sum(1 for _ in csvr.Reader(p, raw=True))"),
-    # The same on one core: the library parses on the caller's thread.
-    "csvr.Reader rows (list[str], read_ahead=False)": (
-        "import csvr",
-        "sum(1 for _ in csvr.Reader(p, read_ahead=False))",
-    ),
-    "csvr.Reader rows (raw, read_ahead=False)": (
-        "import csvr",
-        "sum(1 for _ in csvr.Reader(p, raw=True, read_ahead=False))",
-    ),
-    "python csv.reader rows": (
-        "import csv",
-        "sum(1 for _ in csv.reader(open(p, newline='', encoding='utf-8'))) - 1",
-    ),
-}
-
-SLOW = {"python csv: len(list(reader))", "python csv: sum(1 for _ in reader)", "python csv.reader rows"}
+SLOW = {"python csv: len(list(reader))", "python csv: sum(1 for _ in reader)"}
 
 
 @dataclass
@@ -157,7 +149,7 @@ def fmt_rss(r: Result) -> str:
     return f"{r.rss_mib:8.1f}" if r.rss_mib else "       -"
 
 
-def table(corpus: str, size: int, reference: Result, results: list[Result], rows: list[Result]) -> str:
+def table(corpus: str, size: int, reference: Result, results: list[Result]) -> str:
     lines = [f"\n## {corpus}.csv  ({size / 2**20:.0f} MiB, csvr count {reference.count})", ""]
     lines.append(f"| {'tool':46} | {'seconds':>8} | {'MB/s':>8} | {'csvr is':>8} | {'RSS MiB':>8} | count ok |")
     lines.append(f"|{'-' * 48}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 10}|----------|")
@@ -171,17 +163,6 @@ def table(corpus: str, size: int, reference: Result, results: list[Result], rows
         lines.append(
             f"| {r.tool:46} | {r.median:8.3f} | {mbs:8.0f} | {ratio:7.2f}x | {fmt_rss(r)} | {ok} |"
         )
-    if rows:
-        base = next((r for r in rows if r.tool == "python csv.reader rows" and not r.error), None)
-        lines += ["", f"| {'row iteration':46} | {'seconds':>8} | {'rows/s':>10} | {'vs csv':>7} | {'RSS MiB':>8} |"]
-        lines.append(f"|{'-' * 48}|{'-' * 10}|{'-' * 12}|{'-' * 9}|{'-' * 10}|")
-        for r in rows:
-            if r.error:
-                lines.append(f"| {r.tool:46} | {r.error} |")
-                continue
-            rps = (r.count or 0) / r.median
-            rel = f"{base.median / r.median:6.2f}x" if base else "     -"
-            lines.append(f"| {r.tool:46} | {r.median:8.3f} | {rps:10.0f} | {rel} | {fmt_rss(r)} |")
     return "\n".join(lines)
 
 
@@ -192,7 +173,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per fast tool (median)")
     ap.add_argument("--corpus", action="append", choices=CORPORA, help="only these corpora")
     ap.add_argument("--no-naive", action="store_true", help="skip len(list(csv.reader)) (slow, ~10x RSS)")
-    ap.add_argument("--no-rows", action="store_true", help="skip the row-iteration comparison")
+    ap.add_argument("--no-rows", action="store_true", help="skip the Python readers of the reading section")
+    ap.add_argument("--no-reading", action="store_true", help="skip the reading section")
+    ap.add_argument("--real", type=Path, default=largest_real_csv(),
+                    help="the real CSV the reading section also reads (default: the largest in ../shared/corpus)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--small", action="store_true", help="smoke run: 4 MiB corpora, one run each")
     args = ap.parse_args()
@@ -204,7 +188,7 @@ def main() -> int:
     gen = RELEASE / "gen-corpus"
     tools = RELEASE / "count-tools"
     c_example = ROOT / "bindings" / "c" / "csvr-count"
-    for needed in (gen, tools, c_example):
+    for needed in (gen, tools, c_example, reading.BIN / "read-csvr"):
         if not needed.exists():
             print(f"missing {needed}: run `make bench` (it builds everything first)", file=sys.stderr)
             return 2
@@ -218,6 +202,7 @@ def main() -> int:
 
     py = sys.executable
     report: dict[str, list[dict]] = {}
+    failed = False
     print(f"# csvr benchmark: {os.cpu_count()} cores, {args.size} MiB corpora, median of {args.runs} runs, warm cache")
     for corpus in corpora:
         path = args.dir / f"{corpus}.csv"
@@ -251,20 +236,51 @@ def main() -> int:
         for r in results:  # newline counts are not record counts: say so, not "no"
             if r.tool.startswith("ceiling"):
                 r.count = None
-        rows: list[Result] = []
-        if not args.no_rows:
-            for name, (setup, expr) in PY_ROWS.items():
-                rows.append(measure(name, py_cmd(setup, expr), 1 if name in SLOW else args.runs))
-        print(table(corpus, size, ref, results, rows), flush=True)
-        report[corpus] = [r.__dict__ | {"median": r.median} for r in results + rows]
+        print(table(corpus, size, ref, results), flush=True)
+        report[corpus] = [r.__dict__ | {"median": r.median} for r in results]
+        if not args.no_reading:
+            failed |= read_section(f"{corpus}.csv", path, args, report)
+    if not args.no_reading:
+        if args.real and args.real.is_file():
+            failed |= read_section(f"{args.real.name} (real)", args.real, args, report)
+        else:
+            print(f"\nnote: no real CSV to read ({args.real or '../shared/corpus is absent'}): "
+                  "the reading section skips it")
     print(textwrap.dedent("""
         Notes: "csvr is" = the tool's time / csvr.count's (all cores): above 1 means csvr is
         faster. RSS is each process's peak (a Python process starts near 10 MiB). Newline
         counts (memchr, wc) are ceilings, not record counts. polars counts blank lines as
         rows, so it disagrees on `crlf`; pyarrow and duckdb may sniff types or dialects."""))
+    if not args.no_reading:
+        print(textwrap.dedent("""
+            Reading: "x csv crate" and "x zsv" = how many times faster than the csv crate's
+            read_byte_record loop and zsv's pull parser, measured in the same run. Every reader
+            sums the lengths of all fields (bytes; characters for Python str rows); check = the
+            same records and field bytes as the csv crate (chars: as csv.reader). Python rows
+            include building the row objects; "1 thread"/"all cores" is csvr_options_set_threads.
+            "next+field" = csvr_reader_next + csvr_reader_field per field, "next_batch" =
+            csvr_reader_next_batch (4096 records a call). zsv and Python's csv.reader yield
+            blank lines as rows, so they disagree on `crlf`'s records."""))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
-    return 0
+    return 1 if failed else 0
+
+
+def largest_real_csv() -> Path | None:
+    """The largest CSV under ../shared/corpus (the corpus beside the checkout), if any."""
+    corpus = ROOT.parent / "shared" / "corpus"
+    files = [p for p in corpus.rglob("*.csv") if p.is_file()] if corpus.is_dir() else []
+    return max(files, key=lambda p: p.stat().st_size, default=None)
+
+
+def read_section(label: str, path: Path, args: argparse.Namespace, report: dict) -> bool:
+    """Prints the reading table of one file; returns whether a csvr reader failed its check."""
+    readings, notes = reading.measure(path, args.runs, sys.executable, not args.no_rows, run_with_rss)
+    text, verdicts = reading.table(label, path.stat().st_size, readings, notes)
+    print(text)
+    print("\n".join(verdicts), flush=True)
+    report[f"reading {label}"] = [r.__dict__ | {"median": r.median} for r in readings]
+    return any(v.startswith("FAILED") for v in verdicts)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@
 //!   csvr      csvr::count_path (the fast exact count; THREADS, 0 = all cores)
 //!   csvr-bytes csvr::count_bytes on the file read into memory first (not timed)
 //!   csv-crate a `csv::Reader::read_byte_record` loop (flexible, header excluded)
+//!   csv-crate-fields the same loop touching every field: prints `RECORDS FIELD_BYTES
+//!             SECONDS` (the sum of the fields' lengths), the baseline of the reading section
 //!   csvr-read csvr::Reader::next_record to the end on one thread (records, not a count)
 //!   memchr    a one-core memchr newline count over read() (the ceiling; not exact CSV)
 //!   memchr-mt the newline count on all cores over positioned reads
@@ -114,6 +116,22 @@ fn mmap_memchr_mt(path: &str) -> u64 {
     n
 }
 
+/// The csv crate's fastest loop with every field looked at: records and the sum of the
+/// field lengths (the header excluded), for cross-checking the readers against each other.
+fn csv_crate_fields(path: &str) -> (u64, u64) {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    let mut rec = csv::ByteRecord::new();
+    let (mut records, mut bytes) = (0u64, 0u64);
+    while r.read_byte_record(&mut rec).unwrap() {
+        records += 1;
+        bytes += rec.iter().map(|f| f.len() as u64).sum::<u64>();
+    }
+    (records, bytes)
+}
+
 /// Runs a command and reports its peak RSS (see the module docs).
 fn rss(cmd: &[String]) -> ! {
     let status = std::process::Command::new(&cmd[0])
@@ -141,10 +159,16 @@ fn main() {
     let (tool, path) = match (args.first(), args.get(1)) {
         (Some(t), Some(p)) => (t.as_str(), p.as_str()),
         _ => {
-            eprintln!("usage: count-tools csvr|csvr-bytes|csvr-in-cache|csv-crate|memchr|memchr-mt|pread-mt|mmap-memchr-mt FILE [THREADS]");
+            eprintln!("usage: count-tools csvr|csvr-bytes|csvr-in-cache|csv-crate|csv-crate-fields|memchr|memchr-mt|pread-mt|mmap-memchr-mt FILE [THREADS]");
             std::process::exit(2);
         }
     };
+    if tool == "csv-crate-fields" {
+        let start = Instant::now();
+        let (records, bytes) = csv_crate_fields(path);
+        println!("{records} {bytes} {:.6}", start.elapsed().as_secs_f64());
+        return;
+    }
     let threads: usize = args.get(2).map_or(0, |s| s.parse().unwrap());
     let in_memory = (tool == "csvr-bytes").then(|| std::fs::read(path).unwrap());
     let start = Instant::now();
