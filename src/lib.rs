@@ -40,6 +40,7 @@ pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
+pub use input::FileRange;
 pub use options::{Decompress, Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
 pub use reader::{Reader, BATCH_BYTES};
 pub use summary::{fold, split_bytes, split_path, summarize_bytes, summarize_path, Range, Summary};

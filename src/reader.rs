@@ -12,9 +12,10 @@ use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file, BomSafe, Decoded, RecordTracker};
+use crate::input::{describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker};
 use crate::options::Options;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
+use crate::summary::{first_record_end, Range};
 
 /// About how many bytes of fields one batch holds at most (it always holds one record).
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -69,6 +70,34 @@ pub(crate) struct Parser<R> {
     /// An error met while filling a batch that already held records: reported next time,
     /// so that the good records before it are not lost.
     pending: Option<Error>,
+    /// For a range reader: where its range begins in the bytes parsed.
+    relocation: Option<Relocation>,
+}
+
+/// Where a range reader's range sits: the parser reads the input's first record and then
+/// the range (see `input::FileRange`), so positions from byte `at` of what it reads on
+/// are the range's, and are given as the whole input's reading gives them.
+#[derive(Clone, Copy, Debug)]
+struct Relocation {
+    /// Where the range begins in the bytes parsed (just past the first record).
+    at: u64,
+    /// The 1-based line of byte `at` as the parser counts.
+    line_at: u64,
+    range: Range,
+}
+
+impl Relocation {
+    fn apply(&self, p: Position) -> Position {
+        if p.byte < self.at {
+            return p;
+        }
+        Position {
+            line: p.line - self.line_at + self.range.first_line,
+            byte: p.byte - self.at + self.range.start,
+            // The first record parsed is the input's record 0, the range's first is 1.
+            record: p.record - 1 + self.range.first_record,
+        }
+    }
 }
 
 /// The record buffer: bytes, or in UTF-8 mode a `StringRecord`, so that text mode is
@@ -108,6 +137,93 @@ impl Reader<Cursor<Vec<u8>>> {
     pub fn from_bytes(data: Vec<u8>, options: &Options) -> Result<Self, Error> {
         Ok(Reader::from_reader(Cursor::new(data), options)?.ahead_if(options.read_ahead()))
     }
+
+    /// Reads the records of `range` of `data` (a range of a split or fold of the same
+    /// bytes with the same options): exactly those records, with the positions the
+    /// whole-input reader gives them; with `has_header` on, `headers` are the input's.
+    /// The bytes the reader needs (the first record and the range) are copied.
+    ///
+    /// ```
+    /// let data = b"id\n1\n2\n3\n";
+    /// let opts = csvr::Options::new();
+    /// let ranges = csvr::split_bytes(data, 2, &opts)?;
+    /// let mut rdr = csvr::Reader::from_bytes_range(data, &opts, &ranges[1])?;
+    /// assert_eq!(rdr.headers().unwrap(), vec![&b"id"[..]]);
+    /// assert!(rdr.next_record()?);
+    /// assert_eq!(rdr.position().unwrap().record, ranges[1].first_record);
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn from_bytes_range(data: &[u8], options: &Options, range: &Range) -> Result<Self, Error> {
+        options.validate()?;
+        crate::summary::require_plain(data, options)?;
+        check_range(range, data.len() as u64, "the input")?;
+        let (first_end, newlines) =
+            first_record_end(data, options).map_err(|e| Error::io("cannot read the input", &e))?;
+        let (segments, relocation) = range_plan(range, first_end, newlines);
+        let mut bytes = Vec::new();
+        for (a, b) in segments {
+            bytes.extend_from_slice(&data[a as usize..b as usize]);
+        }
+        let parser = Parser::new_in(Cursor::new(bytes), options, "the input".into(), relocation)?;
+        Ok(Reader::with_parser(parser).ahead_if(options.read_ahead()))
+    }
+}
+
+impl Reader<FileRange> {
+    /// Reads the records of `range` of the file at `path` (a range of a split or fold of
+    /// the same file with the same options), as [`Reader::from_bytes_range`] does, reading
+    /// only the file's first record and the range.
+    pub fn from_path_range(
+        path: impl AsRef<Path>,
+        options: &Options,
+        range: &Range,
+    ) -> Result<Self, Error> {
+        let path = path.as_ref();
+        options.validate()?;
+        let (file, meta) = open_file(path)?;
+        let shown = describe_path(path);
+        let failed = |e: std::io::Error| Error::io(format_args!("cannot read {shown}"), &e);
+        let mut head = [0u8; 8];
+        let n = crate::input::read_full_at(&file, &mut head, 0).map_err(failed)?;
+        crate::summary::require_plain(&head[..n], options)?;
+        check_range(range, meta.len(), &shown)?;
+        let whole = FileRange::new(file.try_clone().map_err(failed)?, [(0, meta.len()), (0, 0)]);
+        let (first_end, newlines) = first_record_end(whole, options).map_err(failed)?;
+        let (segments, relocation) = range_plan(range, first_end, newlines);
+        let parser = Parser::new_in(FileRange::new(file, segments), options, shown, relocation)?;
+        Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && meta.is_file()))
+    }
+}
+
+/// Fails unless `range` lies inside an input of `len` bytes.
+fn check_range(range: &Range, len: u64, source: &str) -> Result<(), Error> {
+    if range.start <= range.end && range.end <= len {
+        Ok(())
+    } else {
+        Err(Error::invalid(format!(
+            "the range [{}, {}) is not inside {source} ({len} bytes)",
+            range.start, range.end
+        )))
+    }
+}
+
+/// What a range reader parses, and how its positions are placed: the input's first
+/// record (it ends at `first_end`, after `newlines` newlines) and then the range; or, for
+/// a range that starts at the first record, the input from its start to the range's end.
+fn range_plan(
+    range: &Range,
+    first_end: u64,
+    newlines: u64,
+) -> ([(u64, u64); 2], Option<Relocation>) {
+    if range.start < first_end {
+        return ([(0, range.end), (0, 0)], None);
+    }
+    let relocation = Relocation {
+        at: first_end,
+        line_at: 1 + newlines,
+        range: *range,
+    };
+    ([(0, first_end), (range.start, range.end)], Some(relocation))
 }
 
 impl<R: Read + Send + 'static> Reader<R> {
@@ -247,6 +363,16 @@ impl<R: Read> Reader<R> {
 
 impl<R: Read> Parser<R> {
     fn new(rdr: R, options: &Options, source: String) -> Result<Self, Error> {
+        Parser::new_in(rdr, options, source, None)
+    }
+
+    /// A parser over `rdr`, which holds a range as `relocation` says, if it says.
+    fn new_in(
+        rdr: R,
+        options: &Options,
+        source: String,
+        relocation: Option<Relocation>,
+    ) -> Result<Self, Error> {
         options.validate()?;
         let input = RecordTracker::new(
             BomSafe::new(Decoded::new(rdr, options.decompress())),
@@ -277,8 +403,17 @@ impl<R: Read> Parser<R> {
             has_current: false,
             exhausted: false,
             pending: None,
+            relocation,
         };
         reader.record_ended().map_err(|e| e.at_if(header_at))?;
+        if relocation.is_some() && !options.has_header() {
+            // The input's first record comes before the range: read past it unseen.
+            let mut first = ByteRecord::new();
+            let read = reader.csv.read_byte_record(&mut first);
+            let at = reader.start_of(0);
+            read.map_err(|e| Error::from_csv(e, &reader.source).at_if(at))?;
+            reader.record_ended().map_err(|e| e.at_if(at))?;
+        }
         Ok(reader)
     }
 
@@ -311,7 +446,7 @@ impl<R: Read> Parser<R> {
             Record::Text(s) => self.csv.read_record(s),
         };
         let number = record_number(self.record.as_bytes());
-        let at = start_of(&self.csv, number);
+        let at = self.start_of(number);
         match read {
             Ok(true) => {
                 if let Some(at) = at {
@@ -369,7 +504,7 @@ impl<R: Read> Parser<R> {
         let mut n = 0u64;
         while !self.exhausted {
             let read = self.csv.read_byte_record(&mut scratch);
-            let at = start_of(&self.csv, record_number(&scratch));
+            let at = self.start_of(record_number(&scratch));
             match read {
                 Ok(true) => {
                     self.record_ended().map_err(|e| e.at_if(at))?;
@@ -383,6 +518,15 @@ impl<R: Read> Parser<R> {
             }
         }
         Ok(n)
+    }
+}
+
+impl<R: Read> Parser<R> {
+    /// Where record `number` (as the `csv` crate numbers what it reads) really starts, in
+    /// the whole input's terms.
+    fn start_of(&self, number: u64) -> Option<Position> {
+        let at = start_of(&self.csv, number)?;
+        Some(self.relocation.map_or(at, |r| r.apply(at)))
     }
 }
 

@@ -14,6 +14,7 @@ mod callback;
 mod decompress;
 #[cfg(unix)]
 mod fd;
+mod range;
 mod tracker;
 
 pub(crate) use bom::BomSafe;
@@ -23,6 +24,7 @@ pub(crate) use decompress::file_head;
 pub(crate) use decompress::{is_plain, Decoded};
 #[cfg(unix)]
 pub(crate) use fd::{describe_fd, BorrowedFile};
+pub use range::FileRange;
 pub(crate) use tracker::RecordTracker;
 
 /// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed
@@ -51,6 +53,32 @@ fn is_a_directory() -> io::Error {
 #[cfg(not(unix))]
 fn is_a_directory() -> io::Error {
     io::Error::new(io::ErrorKind::Other, "is a directory")
+}
+
+/// Reads into `buf` at `offset` of `file` until `buf` is full or the file ends; returns
+/// the bytes read. The file's own offset is not used (positioned reads), so threads may
+/// share one file.
+pub(crate) fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match read_once_at(file, &mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(unix)]
+fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 /// How a path is named in messages about reading it.

@@ -295,7 +295,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Fails unless the input is read as it is: offsets into compressed bytes name no record.
-fn require_plain(head: &[u8], options: &Options) -> Result<(), Error> {
+pub(crate) fn require_plain(head: &[u8], options: &Options) -> Result<(), Error> {
     if crate::input::is_plain(head, options.decompress()) {
         Ok(())
     } else {
@@ -313,3 +313,42 @@ fn describe(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Where the input's first record ends (just past the byte that ends it; the input's
+/// length if the input ends first) and the `\n` bytes before that: the prefix a range
+/// reader reads before its range (see `input::FileRange`).
+pub(crate) fn first_record_end(
+    mut input: impl std::io::Read,
+    options: &Options,
+) -> std::io::Result<(u64, u64)> {
+    struct FirstEnd(Option<u64>);
+    impl machine::Events for FirstEnd {
+        fn start(&mut self, _: u64) {}
+        fn field_end(&mut self) {}
+        fn record_end(&mut self, end: u64) {
+            self.0.get_or_insert(end);
+        }
+        fn comment(&mut self, _: u64) {}
+    }
+    let machine = machine::Machine::new(options);
+    let mut state = State::Bom0;
+    let mut seen = FirstEnd(None);
+    let (mut pos, mut newlines) = (0u64, 0u64);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok((pos, newlines)),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for &b in &buf[..n] {
+            state = machine.step(state, b, pos, &mut seen);
+            newlines += u64::from(b == b'\n');
+            pos += 1;
+            if let Some(end) = seen.0 {
+                return Ok((end, newlines));
+            }
+        }
+    }
+}

@@ -14,7 +14,7 @@ use super::machine::{Machine, State};
 use super::outcome::{Builder, Outcome, NONE};
 use super::{fingerprint, fold, require_plain, version, Range, Summary, MAGIC};
 use crate::error::Error;
-use crate::input::open_file;
+use crate::input::{open_file, read_full_at as read_at};
 use crate::options::Options;
 
 /// How much of a file is read at a time.
@@ -198,30 +198,6 @@ fn on_threads<T: Send>(
         .into_iter()
         .map(|r| r.expect("every job ran"))
         .collect()
-}
-
-/// Reads into `buf` at `offset` until it is full or the file ends.
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match read_once_at(file, &mut buf[filled..], offset + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-#[cfg(unix)]
-fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_once_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 /// Follows every starting state through a chunk fed in pieces.

@@ -100,6 +100,16 @@ fn serial(
     Ok(out)
 }
 
+/// Every record with its position, the header first, until the end or an error.
+fn records<R: std::io::Read>(mut rdr: Reader<R>) -> Vec<(Vec<Vec<u8>>, Option<crate::Position>)> {
+    let mut out = vec![];
+    while let Ok(true) = rdr.next_record() {
+        let fields = rdr.record().unwrap().iter().map(<[u8]>::to_vec).collect();
+        out.push((fields, rdr.position()));
+    }
+    out
+}
+
 fn folded(data: &[u8], cuts: &[usize], options: &Options) -> Result<(Vec<Range>, u64), Error> {
     let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (data.len() + 1)).collect();
     bounds.push(0);
@@ -146,6 +156,19 @@ fn assert_agrees(data: &[u8], cuts: &[usize], options: &Options) -> Result<(), T
             if let Some(last) = ranges.last() {
                 prop_assert_eq!(last.end, data.len() as u64);
             }
+            // The ranges' readers, one after another, read what the whole reader reads.
+            let whole = Reader::from_bytes(data.to_vec(), options).unwrap();
+            let headers = whole.headers().cloned();
+            let whole = records(whole);
+            let mut joined = vec![];
+            for r in &ranges {
+                let rdr = Reader::from_bytes_range(data, options, r).unwrap();
+                prop_assert_eq!(rdr.headers(), headers.as_ref());
+                let got = records(rdr);
+                prop_assert_eq!(got.len() as u64, r.records);
+                joined.extend(got);
+            }
+            prop_assert_eq!(joined, whole);
         }
         Err((kind, position)) => {
             let e = got.expect_err("the serial reading failed");
@@ -214,4 +237,53 @@ fn splits_cover_every_record_once() {
     );
     assert!(split_bytes(b"", 4, &o).unwrap().is_empty());
     assert!(split_bytes(b"only,a,header\n", 4, &o).unwrap().is_empty());
+}
+
+#[test]
+fn files_split_and_read_by_range_as_a_whole() {
+    let path = std::env::temp_dir().join(format!("csvr-split-{}.csv", std::process::id()));
+    let mut data = b"\xef\xbb\xbfa,b\r\n".to_vec();
+    for i in 0..3000 {
+        data.extend(format!("{i},\"q\r\n{i}\"\r\n\r\n").as_bytes());
+    }
+    std::fs::write(&path, &data).unwrap();
+    let mut o = Options::new();
+    o.set_flexible(false);
+    let whole = records(Reader::from_path(&path, &o).unwrap());
+    for n in [1, 5, 64] {
+        let ranges = split_path(&path, n, &o).unwrap();
+        assert_eq!(ranges, split_bytes(&data, n, &o).unwrap());
+        let mut joined = vec![];
+        for r in &ranges {
+            let mut ahead = o.clone();
+            ahead.set_read_ahead(n == 5);
+            joined.extend(records(Reader::from_path_range(&path, &ahead, r).unwrap()));
+        }
+        assert_eq!(joined, whole);
+        let s = summarize_path(&path, 0, data.len() as u64, &o).unwrap();
+        assert_eq!(fold(&[s], &o).unwrap().1, 3000);
+    }
+    let past = Range {
+        start: 0,
+        end: data.len() as u64 + 1,
+        ..Range::default()
+    };
+    assert_eq!(
+        Reader::from_path_range(&path, &o, &past)
+            .err()
+            .unwrap()
+            .kind(),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        summarize_path(&path, 5, data.len() as u64 + 1, &o)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Invalid
+    );
+    // Summaries of a file remember its size: a fold that ends short of it fails.
+    let a = summarize_path(&path, 0, 10, &o).unwrap();
+    let other = summarize_bytes(&data[10..20], 10, &o).unwrap();
+    assert!(fold(&[a, other], &o).is_err());
+    std::fs::remove_file(&path).unwrap();
 }
