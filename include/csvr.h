@@ -49,6 +49,11 @@
 #define CSVR_RECORD_SEPARATOR 30
 
 /**
+ * The number of 64-bit words in a `csvr_summary`.
+ */
+#define CSVR_SUMMARY_WORDS 268
+
+/**
  * The result of every fallible csvr function.
  *
  * `CSVR_OK` and `CSVR_DONE` are successes; every negative value is a failure, after which
@@ -134,6 +139,34 @@ typedef int csvr_trim;
 typedef int csvr_decompress;
 
 /**
+ * A record-aligned piece of an input: the records that start in `[start, end)`. The
+ * ranges of one fold or split cover every record after the header, in order, with no
+ * gap and no overlap. Read one with `csvr_reader_open_range`.
+ */
+typedef struct csvr_range {
+  /**
+   * The offset of the range's first record, or `end` if it has none.
+   */
+  uint64_t start;
+  /**
+   * Just past the range: the next range's start (the input's end for the last one).
+   */
+  uint64_t end;
+  /**
+   * The number of records in the range.
+   */
+  uint64_t records;
+  /**
+   * The record number of its first record (the header is record 0 with `has_header`).
+   */
+  uint64_t first_record;
+  /**
+   * The 1-based line of its first record's first byte.
+   */
+  uint64_t first_line;
+} csvr_range;
+
+/**
  * Where a record starts: its first byte (`byte`, a 0-based offset), that byte's line
  * (`line`, 1-based: lines end at `\n`) and `record` (0-based, the header is record 0 when
  * `has_header` is on). Blank lines, comment lines and the previous record's terminator
@@ -212,6 +245,21 @@ typedef struct csvr_batch {
    */
   bool framed;
 } csvr_batch;
+
+/**
+ * What one chunk of an input does, for every state the parser may be in at its start:
+ * made by `csvr_summarize_path` / `csvr_summarize_bytes`, combined in order by
+ * `csvr_summaries_fold`. A plain value of integers: copy it with memcpy, store it, or
+ * send it to another process running the same csvr version. Its words are private; a
+ * summary that was changed, made by another version, with other options, or of another
+ * input is refused by the fold with `CSVR_ERR_INVALID`, never answered wrongly.
+ */
+typedef struct csvr_summary {
+  /**
+   * The summary's words (native byte order).
+   */
+  uint64_t words[CSVR_SUMMARY_WORDS];
+} csvr_summary;
 
 /**
  * Trim nothing (the default).
@@ -686,6 +734,42 @@ enum csvr_status csvr_reader_from_bytes(const uint8_t *data,
                                         struct csvr_reader **out);
 
 /**
+ * Opens a reader of one range of the file at `path` (a range that `csvr_split_path` or
+ * `csvr_summaries_fold` gave for this file with the same options): it yields exactly the
+ * range's records, with the positions (line, byte, record) the whole-file reader gives
+ * them; with `has_header` on, its header is the file's. `csvr_reader_count` counts the
+ * rest of the range. Only the file's first record and the range are read.
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (contradictory options, a range not inside
+ * the file, a compressed file), `CSVR_ERR_IO`, `CSVR_ERR_UTF8` / `CSVR_ERR_PARSE` (as
+ * `csvr_reader_open`, for the header).
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or live; `range` is NULL or readable;
+ * `out` is NULL or writable.
+ */
+enum csvr_status csvr_reader_open_range(const char *path,
+                                        const struct csvr_options *opts,
+                                        const struct csvr_range *range,
+                                        struct csvr_reader **out);
+
+/**
+ * Makes a reader of one range of the `len` bytes at `data` (a range that
+ * `csvr_split_bytes` or `csvr_summaries_fold` gave for these bytes with the same
+ * options), as `csvr_reader_open_range` does for a file. The bytes it needs are copied,
+ * so the caller may free `data` as soon as this returns.
+ *
+ * # Safety
+ * `data` is NULL or points to `len` readable bytes; `opts` is NULL or live; `range` is
+ * NULL or readable; `out` is NULL or writable.
+ */
+enum csvr_status csvr_reader_from_bytes_range(const uint8_t *data,
+                                              size_t len,
+                                              const struct csvr_options *opts,
+                                              const struct csvr_range *range,
+                                              struct csvr_reader **out);
+
+/**
  * Advances to the next record. Returns `CSVR_OK` when a record is current (read it with
  * `csvr_reader_field_count` / `csvr_reader_field`), `CSVR_DONE` when there are no more.
  * Blank lines are skipped and the header is never returned.
@@ -814,6 +898,95 @@ enum csvr_status csvr_reader_next_batch(struct csvr_reader *r,
  * `r` is NULL or came from a `csvr_reader_*` constructor and was not freed before.
  */
 void csvr_reader_free(struct csvr_reader *r);
+
+/**
+ * Summarizes the bytes `[start, end)` of the file at `path` with `opts` (NULL =
+ * defaults), reading them in constant memory, into `*out`.
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (contradictory options; `start > end` or
+ * `end` past the file's end; a compressed file), `CSVR_ERR_IO`.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or live; `out` is NULL or writable.
+ */
+enum csvr_status csvr_summarize_path(const char *path,
+                                     const struct csvr_options *opts,
+                                     uint64_t start,
+                                     uint64_t end,
+                                     struct csvr_summary *out);
+
+/**
+ * Summarizes `chunk`, which holds the bytes `[offset, offset + len)` of an input (NULL
+ * with `len` 0 is an empty chunk), with `opts` (NULL = defaults), into `*out`.
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (contradictory options; compressed bytes at
+ * offset 0).
+ *
+ * # Safety
+ * `chunk` is NULL or points to `len` readable bytes; `opts` is NULL or live; `out` is NULL
+ * or writable.
+ */
+enum csvr_status csvr_summarize_bytes(const uint8_t *chunk,
+                                      size_t len,
+                                      uint64_t offset,
+                                      const struct csvr_options *opts,
+                                      struct csvr_summary *out);
+
+/**
+ * Folds the `n` summaries at `chunks` (consecutive chunks from offset 0 that cover the
+ * input, in order) with `opts` (NULL = defaults): writes one range per chunk to
+ * `ranges[0..n]` (the records after the header that start in that chunk; empty ones
+ * have `records == 0` and `start == end`) and the record count to `*total`, the same
+ * number `csvr_count_*` gives. `n` may be 0 (the empty input; `chunks` and `ranges` may
+ * then be NULL).
+ *
+ * Errors: `CSVR_ERR_NULL`; `CSVR_ERR_INVALID` (summaries out of order, with gaps, of
+ * another input or size, made with other options or by another version, or not
+ * summaries); `CSVR_ERR_PARSE` where a serial reading fails (a ragged record with
+ * `flexible` off, a record over `max_record_bytes`), at the same record.
+ *
+ * # Safety
+ * `chunks` is NULL or points to `n` readable summaries; `opts` is NULL or live; `ranges`
+ * is NULL or points to `n` writable ranges; `total` is NULL or writable.
+ */
+enum csvr_status csvr_summaries_fold(const struct csvr_summary *chunks,
+                                     size_t n,
+                                     const struct csvr_options *opts,
+                                     struct csvr_range *ranges,
+                                     uint64_t *total);
+
+/**
+ * Splits the file at `path` into at most `n` record-aligned ranges of about equal size,
+ * summarizing its chunks on `threads` threads (see `csvr_options_set_threads`): writes
+ * them to `ranges[0..*out_n]`. Ranges without records are left out, so `*out_n` is less
+ * than `n` when the file has fewer records than `n`, and 0 when it has none.
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (`n == 0`, contradictory options, a
+ * compressed file), `CSVR_ERR_IO`, `CSVR_ERR_PARSE` (as `csvr_count_path`).
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or live; `ranges` is NULL or points to
+ * `n` writable ranges; `out_n` is NULL or writable.
+ */
+enum csvr_status csvr_split_path(const char *path,
+                                 const struct csvr_options *opts,
+                                 size_t n,
+                                 struct csvr_range *ranges,
+                                 size_t *out_n);
+
+/**
+ * Like `csvr_split_path`, for `len` bytes at `data` (NULL with `len` 0 is the empty input).
+ *
+ * # Safety
+ * `data` is NULL or points to `len` readable bytes; `opts` is NULL or live; `ranges` is
+ * NULL or points to `n` writable ranges; `out_n` is NULL or writable.
+ */
+enum csvr_status csvr_split_bytes(const uint8_t *data,
+                                  size_t len,
+                                  const struct csvr_options *opts,
+                                  size_t n,
+                                  struct csvr_range *ranges,
+                                  size_t *out_n);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -154,6 +154,19 @@ impl Reader<Cursor<Vec<u8>>> {
     /// # Ok::<(), csvr::Error>(())
     /// ```
     pub fn from_bytes_range(data: &[u8], options: &Options, range: &Range) -> Result<Self, Error> {
+        Reader::from_bytes_range_with(data, options, range, |c| c)
+    }
+}
+
+impl<R: Read + Send + 'static> Reader<R> {
+    /// Like [`Reader::from_bytes_range`], with the copied bytes passed through `wrap`
+    /// first (as in [`Reader::from_path_with`]).
+    pub fn from_bytes_range_with(
+        data: &[u8],
+        options: &Options,
+        range: &Range,
+        wrap: impl FnOnce(Cursor<Vec<u8>>) -> R,
+    ) -> Result<Self, Error> {
         options.validate()?;
         crate::summary::require_plain(data, options)?;
         check_range(range, data.len() as u64, "the input")?;
@@ -164,19 +177,17 @@ impl Reader<Cursor<Vec<u8>>> {
         for (a, b) in segments {
             bytes.extend_from_slice(&data[a as usize..b as usize]);
         }
-        let parser = Parser::new_in(Cursor::new(bytes), options, "the input".into(), relocation)?;
+        let input = wrap(Cursor::new(bytes));
+        let parser = Parser::new_in(input, options, "the input".into(), relocation)?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead()))
     }
-}
 
-impl Reader<FileRange> {
-    /// Reads the records of `range` of the file at `path` (a range of a split or fold of
-    /// the same file with the same options), as [`Reader::from_bytes_range`] does, reading
-    /// only the file's first record and the range.
-    pub fn from_path_range(
+    /// Like [`Reader::from_path_range`], with the file's bytes passed through `wrap` first.
+    pub fn from_path_range_with(
         path: impl AsRef<Path>,
         options: &Options,
         range: &Range,
+        wrap: impl FnOnce(FileRange) -> R,
     ) -> Result<Self, Error> {
         let path = path.as_ref();
         options.validate()?;
@@ -190,8 +201,22 @@ impl Reader<FileRange> {
         let whole = FileRange::new(file.try_clone().map_err(failed)?, [(0, meta.len()), (0, 0)]);
         let (first_end, newlines) = first_record_end(whole, options).map_err(failed)?;
         let (segments, relocation) = range_plan(range, first_end, newlines);
-        let parser = Parser::new_in(FileRange::new(file, segments), options, shown, relocation)?;
+        let input = wrap(FileRange::new(file, segments));
+        let parser = Parser::new_in(input, options, shown, relocation)?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && meta.is_file()))
+    }
+}
+
+impl Reader<FileRange> {
+    /// Reads the records of `range` of the file at `path` (a range of a split or fold of
+    /// the same file with the same options), as [`Reader::from_bytes_range`] does, reading
+    /// only the file's first record and the range.
+    pub fn from_path_range(
+        path: impl AsRef<Path>,
+        options: &Options,
+        range: &Range,
+    ) -> Result<Self, Error> {
+        Reader::from_path_range_with(path, options, range, |f| f)
     }
 }
 

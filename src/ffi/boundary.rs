@@ -164,6 +164,55 @@ pub(crate) unsafe fn arg_bytes<'a>(data: *const u8, len: usize) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// Borrows `n` values at `p`; NULL is allowed only when `n` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `n` readable, initialised `T`s that stay unchanged for `'a`.
+pub(crate) unsafe fn arg_slice<'a, T>(
+    p: *const T,
+    n: usize,
+    name: &'static str,
+) -> Result<&'a [T], Failure> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Failure::Null(name));
+    }
+    // SAFETY: non-NULL and `n` readable values per the caller.
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+/// Room for `n` values at `p`, written one by one (the memory may be uninitialised, so no
+/// reference to it is ever made); NULL is allowed only when `n` is 0.
+pub(crate) struct OutSlice<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+impl<T> OutSlice<T> {
+    pub(crate) fn write(&mut self, i: usize, value: T) {
+        assert!(i < self.len, "out-slice index {i} out of range");
+        // SAFETY: `arg_slice_out`'s caller guaranteed `len` writable values at `ptr`.
+        unsafe { self.ptr.add(i).write(value) }
+    }
+}
+
+/// Checks room for `n` values at `p`.
+///
+/// # Safety
+/// `p` is NULL or valid for writes of `n` values of `T` (aligned) for the call.
+pub(crate) unsafe fn arg_slice_out<T>(
+    p: *mut T,
+    n: usize,
+    name: &'static str,
+) -> Result<OutSlice<T>, Failure> {
+    if n > 0 && p.is_null() {
+        return Err(Failure::Null(name));
+    }
+    Ok(OutSlice { ptr: p, len: n })
+}
+
 /// Converts a NUL-terminated C path. On Unix a path is bytes, so a non-UTF-8 path is
 /// accepted as the OS would; elsewhere it must be UTF-8.
 ///

@@ -15,6 +15,7 @@ mod input;
 mod last_error;
 mod options;
 mod reader;
+mod summary;
 
 pub use count::{csvr_count_bytes, csvr_count_path};
 pub use input::{
@@ -24,6 +25,7 @@ pub use input::{
 pub use last_error::{csvr_last_error_message, csvr_last_error_os_error, csvr_last_error_position};
 pub use options::*;
 pub use reader::*;
+pub use summary::*;
 
 use std::ffi::c_char;
 use std::os::raw::c_int;

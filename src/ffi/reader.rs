@@ -7,9 +7,11 @@ use std::io::Read;
 use super::boundary::{arg_bytes, arg_mut, arg_out, arg_path, arg_ref, guard, unpoisoned, Failure};
 use super::csvr_status::{self, CSVR_DONE, CSVR_OK};
 use super::options::csvr_options;
+use super::summary::csvr_range;
 use crate::error::Error;
 use crate::options::Options;
 use crate::reader::Reader;
+use crate::summary::Range;
 use crate::{Batch, ByteRecord};
 
 /// What every `csvr_reader` reads from, whatever its constructor.
@@ -184,6 +186,78 @@ pub unsafe extern "C" fn csvr_reader_from_bytes(
         };
         let input: Input = Box::new(std::io::Cursor::new(data.to_vec()));
         let reader = Reader::from_reader(input, &options)?.ahead_if(options.read_ahead());
+        out.write(into_handle(reader));
+        Ok(CSVR_OK)
+    })
+}
+
+/// Opens a reader of one range of the file at `path` (a range that `csvr_split_path` or
+/// `csvr_summaries_fold` gave for this file with the same options): it yields exactly the
+/// range's records, with the positions (line, byte, record) the whole-file reader gives
+/// them; with `has_header` on, its header is the file's. `csvr_reader_count` counts the
+/// rest of the range. Only the file's first record and the range are read.
+///
+/// Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (contradictory options, a range not inside
+/// the file, a compressed file), `CSVR_ERR_IO`, `CSVR_ERR_UTF8` / `CSVR_ERR_PARSE` (as
+/// `csvr_reader_open`, for the header).
+///
+/// # Safety
+/// `path` is NULL or NUL-terminated; `opts` is NULL or live; `range` is NULL or readable;
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_reader_open_range(
+    path: *const c_char,
+    opts: *const csvr_options,
+    range: *const csvr_range,
+    out: *mut *mut csvr_reader,
+) -> csvr_status {
+    guard("csvr_reader_open_range", || {
+        // SAFETY: the caller's contract for each argument.
+        let (path, options, range, out) = unsafe {
+            (
+                arg_path(path)?,
+                options_or_default(opts),
+                arg_ref(range, "range")?,
+                arg_out(out, "out")?,
+            )
+        };
+        let range = Range::from(*range);
+        let reader =
+            Reader::from_path_range_with(&path, &options, &range, |f| Box::new(f) as Input)?;
+        out.write(into_handle(reader));
+        Ok(CSVR_OK)
+    })
+}
+
+/// Makes a reader of one range of the `len` bytes at `data` (a range that
+/// `csvr_split_bytes` or `csvr_summaries_fold` gave for these bytes with the same
+/// options), as `csvr_reader_open_range` does for a file. The bytes it needs are copied,
+/// so the caller may free `data` as soon as this returns.
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes; `opts` is NULL or live; `range` is
+/// NULL or readable; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_reader_from_bytes_range(
+    data: *const u8,
+    len: usize,
+    opts: *const csvr_options,
+    range: *const csvr_range,
+    out: *mut *mut csvr_reader,
+) -> csvr_status {
+    guard("csvr_reader_from_bytes_range", || {
+        // SAFETY: the caller's contract for each argument.
+        let (data, options, range, out) = unsafe {
+            (
+                arg_bytes(data, len)?,
+                options_or_default(opts),
+                arg_ref(range, "range")?,
+                arg_out(out, "out")?,
+            )
+        };
+        let range = Range::from(*range);
+        let reader =
+            Reader::from_bytes_range_with(data, &options, &range, |c| Box::new(c) as Input)?;
         out.write(into_handle(reader));
         Ok(CSVR_OK)
     })

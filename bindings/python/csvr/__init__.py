@@ -35,6 +35,7 @@ from ._errors import (
 )
 from ._lib import lib as _native
 from ._reader import Position, Reader
+from ._summary import Range, Summary, fold, split, summarize
 
 #: The version of the loaded library (``csvr_version()``), e.g. ``"0.2.0"``.
 __version__: str = _native.csvr_version().decode("ascii")
@@ -51,12 +52,17 @@ __all__ = [
     "ParseError",
     "PermissionIoError",
     "Position",
+    "Range",
     "Reader",
     "Status",
+    "Summary",
     "UnknownOptionError",
     "Utf8Error",
     "__version__",
     "count",
+    "fold",
+    "split",
+    "summarize",
 ]
 
 # Show the public names as csvr.X (not csvr._errors.X) in reprs, help() and tracebacks.

@@ -14,7 +14,10 @@ from pathlib import Path
 
 __all__ = [
     "Batch",
+    "CRange",
+    "CSummary",
     "ReadFn",
+    "SUMMARY_WORDS",
     "CPosition",
     "LIBRARY_ENV",
     "LIBRARY_PATH",
@@ -114,6 +117,28 @@ class Batch(ctypes.Structure):
     ]
 
 
+#: ``CSVR_SUMMARY_WORDS``: the 64-bit words of a ``struct csvr_summary``.
+SUMMARY_WORDS = 268
+
+
+class CSummary(ctypes.Structure):
+    """``struct csvr_summary``: a chunk's summary, a fixed-size block of integers."""
+
+    _fields_ = [("words", ctypes.c_uint64 * SUMMARY_WORDS)]
+
+
+class CRange(ctypes.Structure):
+    """``struct csvr_range``: a record-aligned range of an input."""
+
+    _fields_ = [
+        ("start", ctypes.c_uint64),
+        ("end", ctypes.c_uint64),
+        ("records", ctypes.c_uint64),
+        ("first_record", ctypes.c_uint64),
+        ("first_line", ctypes.c_uint64),
+    ]
+
+
 #: ``typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len)``.
 #: ``use_errno``: ctypes copies the errno a callback sets with :func:`ctypes.set_errno`
 #: to the C ``errno`` that the library reads when the callback returns -1.
@@ -188,6 +213,34 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_reader_next_batch": (
         _status,
         [ReaderPtr, ctypes.c_size_t, ctypes.POINTER(Batch)],
+    ),
+    "csvr_reader_open_range": (
+        _status,
+        [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(CRange), ctypes.POINTER(ReaderPtr)],
+    ),
+    "csvr_reader_from_bytes_range": (
+        _status,
+        [_data, ctypes.c_size_t, OptionsPtr, ctypes.POINTER(CRange), ctypes.POINTER(ReaderPtr)],
+    ),
+    "csvr_summarize_path": (
+        _status,
+        [ctypes.c_char_p, OptionsPtr, ctypes.c_uint64, ctypes.c_uint64, ctypes.POINTER(CSummary)],
+    ),
+    "csvr_summarize_bytes": (
+        _status,
+        [_data, ctypes.c_size_t, ctypes.c_uint64, OptionsPtr, ctypes.POINTER(CSummary)],
+    ),
+    "csvr_summaries_fold": (
+        _status,
+        [ctypes.POINTER(CSummary), ctypes.c_size_t, OptionsPtr, ctypes.POINTER(CRange), _u64p],
+    ),
+    "csvr_split_path": (
+        _status,
+        [ctypes.c_char_p, OptionsPtr, ctypes.c_size_t, ctypes.POINTER(CRange), _sizep],
+    ),
+    "csvr_split_bytes": (
+        _status,
+        [_data, ctypes.c_size_t, OptionsPtr, ctypes.c_size_t, ctypes.POINTER(CRange), _sizep],
     ),
 }
 

@@ -21,10 +21,20 @@ from typing import (
     overload,
 )
 
-from ._errors import Status, Utf8Error, check, raise_status
+from ._errors import InvalidArgumentError, Status, Utf8Error, check, raise_status
 from ._lib import Batch, ByteAddress, CPosition, ReaderPtr, lib
 from ._options import make_options
-from ._source import Input, Source, borrow_data, check_open, open_input
+from ._source import (
+    DATA_TYPES,
+    Input,
+    Source,
+    borrow_data,
+    check_open,
+    filename_of,
+    open_input,
+    path_of,
+)
+from ._summary import Range, c_range
 from ._text import Failure, decode_error, decode_records
 
 if TYPE_CHECKING:
@@ -260,6 +270,7 @@ class Reader(Generic[Field]):
         errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
+        range: Optional[Range] = ...,
         **options: Unpack[ReaderOptions],
     ) -> None: ...
 
@@ -273,6 +284,7 @@ class Reader(Generic[Field]):
         errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
+        range: Optional[Range] = ...,
         **options: Unpack[ReaderOptions],
     ) -> None: ...
 
@@ -286,6 +298,7 @@ class Reader(Generic[Field]):
         errors: Optional[str] = ...,
         has_header: bool = ...,
         delimiter: ByteValue = ...,
+        range: Optional[Range] = ...,
         **options: Unpack[ReaderOptions],
     ) -> None: ...
 
@@ -298,6 +311,7 @@ class Reader(Generic[Field]):
         errors: Optional[str] = None,
         has_header: bool = True,
         delimiter: ByteValue = ",",
+        range: Optional[Range] = None,
         **options: Unpack[ReaderOptions],
     ) -> None:
         """Open ``source``; with ``has_header`` (the default) its header is read now.
@@ -328,7 +342,10 @@ class Reader(Generic[Field]):
         # building of Python objects, which holds the GIL; read_ahead=False turns it off.
         settings = {"has_header": has_header, "delimiter": delimiter, "read_ahead": True}
         try:
-            self._open(source, ptr, {**settings, **options}, encoding, errors)
+            if range is None:
+                self._open(source, ptr, {**settings, **options}, encoding, errors)
+            else:
+                self._open_range(source, ptr, {**settings, **options}, encoding, range)
         except BaseException:
             self.close()  # a transcoded file opened here
             raise
@@ -372,6 +389,39 @@ class Reader(Generic[Field]):
             else:
                 with borrow_data(source_input.data) as (data, size):
                     check(lib.csvr_reader_from_bytes(data, size, opts.ptr, ctypes.byref(ptr)))
+
+    def _open_range(
+        self, source: Source, ptr: Any, settings: dict[str, Any], encoding: Any, where: Range
+    ) -> None:
+        """Open a reader of one range of ``source`` (see :func:`csvr.split`)."""
+        if encoding is not None:
+            raise InvalidArgumentError(
+                "a range reader reads the bytes as they are: encoding= cannot be used with range="
+            )
+        crange = c_range(where)
+        with make_options(settings, caller="Reader") as opts:
+            self._decoder = _Decoder(raw=self._raw, encoding="utf-8", errors="strict")
+            if self._decoder.checked_utf8:
+                check(lib.csvr_options_set_utf8(opts.ptr, True))
+            path = path_of(source)
+            if path is not None:
+                self._filename = filename_of(source)
+                self._shown = repr(self._filename)
+                status = lib.csvr_reader_open_range(
+                    path, opts.ptr, ctypes.byref(crange), ctypes.byref(ptr)
+                )
+                check_open(status, source)
+            elif isinstance(source, DATA_TYPES):
+                with borrow_data(source) as (data, size):
+                    status = lib.csvr_reader_from_bytes_range(
+                        data, size, opts.ptr, ctypes.byref(crange), ctypes.byref(ptr)
+                    )
+                    check(status)
+            else:
+                raise TypeError(
+                    "range= needs a path or the data itself (bytes, bytearray, memoryview "
+                    "or mmap): a file object cannot be read at byte offsets"
+                )
 
     # -- the batch transfer: how rows reach Python, one FFI call per batch --
 
