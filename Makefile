@@ -20,7 +20,7 @@ BENCH_VENV := bench/.venv
 SIZE ?= 1024
 FUZZ_SECONDS ?= 60
 export FUZZ_SECONDS
-FUZZ_TARGETS := differential c_api
+FUZZ_TARGETS := differential c_api split
 export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \

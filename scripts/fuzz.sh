@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-differential c_api}
+targets=${FUZZ_TARGETS:-differential c_api split}
 cargo=${CARGO:-cargo}
 logs=$PWD/target/test-logs
 mkdir -p "$logs"

@@ -14,6 +14,7 @@ use csv::ByteRecord;
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind};
+use crate::parallel::Workers;
 use crate::reader::{Parser, BATCH_BYTES};
 
 /// Batches in flight besides the caller's: one ready, one being filled.
@@ -35,7 +36,7 @@ pub(crate) const AHEAD_RECORDS: usize = 256;
 /// parser on the worker, answered from the worker's batches exactly as the parser would
 /// answer on the caller's thread (the differential tests hold both to that).
 pub(crate) struct Ahead {
-    worker: ReadAhead,
+    worker: Feed,
     /// The worker's last batch; records handed out one at a time come from it, from
     /// `next` on.
     batch: Batch,
@@ -60,13 +61,31 @@ impl Ahead {
         max_records: usize,
     ) -> Result<Ahead, Parser<R>> {
         Ok(Ahead {
-            worker: ReadAhead::start(parser, max_records)?,
+            worker: Feed::One(ReadAhead::start(parser, max_records)?),
             batch: Batch::new(),
             next: 0,
             current: None,
             pending: None,
             handed_whole: false,
         })
+    }
+
+    /// The caller's side of `workers`, which parse ranges of the input in parallel.
+    pub(crate) fn from_workers(workers: Workers) -> Ahead {
+        Ahead {
+            worker: Feed::Many(workers),
+            batch: Batch::new(),
+            next: 0,
+            current: None,
+            pending: None,
+            handed_whole: false,
+        }
+    }
+
+    /// Whether the batches come from several workers.
+    #[cfg(test)]
+    pub(crate) fn is_parallel(&self) -> bool {
+        matches!(self.worker, Feed::Many(_))
     }
 
     /// See [`crate::Reader::next_record`].
@@ -164,6 +183,37 @@ impl Ahead {
                 Err(e) => return Err(e),
             }
             first = false;
+        }
+    }
+}
+
+/// Where an [`Ahead`] gets its batches: one worker parsing the whole input, or several
+/// parsing ranges of it ([`crate::parallel`]); both hand them over in file order, with
+/// the same results and held-back errors.
+enum Feed {
+    One(ReadAhead),
+    Many(Workers),
+}
+
+impl Feed {
+    fn next(&mut self, out: &mut Batch, max_records: usize) -> Result<usize, Error> {
+        match self {
+            Feed::One(w) => w.next(out, max_records),
+            Feed::Many(w) => w.next(out, max_records),
+        }
+    }
+
+    fn filled_max(&self) -> usize {
+        match self {
+            Feed::One(w) => w.filled_max(),
+            Feed::Many(w) => w.filled_max(),
+        }
+    }
+
+    fn held_back(&self) -> bool {
+        match self {
+            Feed::One(w) => w.held_back(),
+            Feed::Many(w) => w.held_back(),
         }
     }
 }

@@ -12,10 +12,12 @@ use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
-use crate::input::{describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker};
+use crate::input::{
+    describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker, SharedBytes,
+};
 use crate::options::Options;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
-use crate::summary::{first_record_end, Range};
+use crate::summary::{first_record_end, FirstRecord, Range};
 
 /// About how many bytes of fields one batch holds at most (it always holds one record).
 pub const BATCH_BYTES: usize = 1 << 20;
@@ -39,6 +41,8 @@ pub struct Reader<R> {
 }
 
 /// Where parsing happens.
+// One per reader, and moved only once (to the worker): its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum State<R> {
     /// On the caller's thread. `start_ahead` is set when reading ahead was asked for
     /// and the input allows it: the first read then moves the parser to a worker.
@@ -52,9 +56,11 @@ enum State<R> {
     Moving,
 }
 
-/// Starts a read-ahead worker: a function pointer, so that only constructors whose input
-/// is `Send + 'static` (and never blocks for long) need say how.
-type StartAhead<R> = fn(Parser<R>, usize) -> Result<Ahead, Parser<R>>;
+/// Starts reading ahead, given the parser and the first batch size: on one worker, or on
+/// several for inputs that can be split (`parallel`). Set only by constructors whose input
+/// is `Send + 'static` and never blocks for long; if no thread can be had, the parser
+/// comes back.
+type StartAhead<R> = Box<dyn FnOnce(Parser<R>, usize) -> Result<Ahead, Parser<R>> + Send>;
 
 /// The parser under a [`Reader`]: the `csv` crate's reader with the record tracker, the
 /// current record and the error held back by a batch. It runs on the caller's thread, or
@@ -170,15 +176,16 @@ impl<R: Read + Send + 'static> Reader<R> {
         options.validate()?;
         crate::summary::require_plain(data, options)?;
         check_range(range, data.len() as u64, "the input")?;
-        let (first_end, newlines) =
+        let first =
             first_record_end(data, options).map_err(|e| Error::io("cannot read the input", &e))?;
-        let (segments, relocation) = range_plan(range, first_end, newlines);
-        let mut bytes = Vec::new();
-        for (a, b) in segments {
-            bytes.extend_from_slice(&data[a as usize..b as usize]);
-        }
-        let input = wrap(Cursor::new(bytes));
-        let parser = Parser::new_in(input, options, "the input".into(), relocation)?;
+        let open = |segments: [(u64, u64); 2]| {
+            let mut bytes = Vec::new();
+            for (a, b) in segments {
+                bytes.extend_from_slice(&data[a as usize..b as usize]);
+            }
+            wrap(Cursor::new(bytes))
+        };
+        let parser = Parser::for_range(open, options, "the input".into(), range, first)?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead()))
     }
 
@@ -199,10 +206,9 @@ impl<R: Read + Send + 'static> Reader<R> {
         crate::summary::require_plain(&head[..n], options)?;
         check_range(range, meta.len(), &shown)?;
         let whole = FileRange::new(file.try_clone().map_err(failed)?, [(0, meta.len()), (0, 0)]);
-        let (first_end, newlines) = first_record_end(whole, options).map_err(failed)?;
-        let (segments, relocation) = range_plan(range, first_end, newlines);
-        let input = wrap(FileRange::new(file, segments));
-        let parser = Parser::new_in(input, options, shown, relocation)?;
+        let first = first_record_end(whole, options).map_err(failed)?;
+        let open = |segments| wrap(FileRange::new(file, segments));
+        let parser = Parser::for_range(open, options, shown, range, first)?;
         Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && meta.is_file()))
     }
 }
@@ -220,6 +226,14 @@ impl Reader<FileRange> {
     }
 }
 
+/// Whether a regular file's bytes are read as they are (not decompressed); a file that
+/// cannot be read is not, and its reader will say why.
+fn is_plain_file(file: &File, options: &Options) -> bool {
+    let mut head = [0u8; 8];
+    crate::input::read_full_at(file, &mut head, 0)
+        .is_ok_and(|n| crate::input::is_plain(&head[..n], options.decompress()))
+}
+
 /// Fails unless `range` lies inside an input of `len` bytes.
 fn check_range(range: &Range, len: u64, source: &str) -> Result<(), Error> {
     if range.start <= range.end && range.end <= len {
@@ -229,6 +243,20 @@ fn check_range(range: &Range, len: u64, source: &str) -> Result<(), Error> {
             "the range [{}, {}) is not inside {source} ({len} bytes)",
             range.start, range.end
         )))
+    }
+}
+
+impl<R: Read> Parser<R> {
+    /// A parser of `range`, reading what `open` makes of the byte segments it is given.
+    pub(crate) fn for_range(
+        open: impl FnOnce([(u64, u64); 2]) -> R,
+        options: &Options,
+        source: String,
+        range: &Range,
+        first: FirstRecord,
+    ) -> Result<Self, Error> {
+        let (segments, relocation) = range_plan(range, first.end, first.newlines);
+        Parser::new_in(open(segments), options, source, relocation)
     }
 }
 
@@ -256,6 +284,8 @@ impl<R: Read + Send + 'static> Reader<R> {
     /// example `|f| Box::new(f) as Box<dyn Read + Send>` to hold readers of files and of
     /// other inputs as one type. Reading ahead (see [`Options::set_read_ahead`]) applies
     /// to regular files only.
+    // The parser handed back by a failed start is returned once per reader at most.
+    #[allow(clippy::result_large_err)]
     pub fn from_path_with(
         path: impl AsRef<Path>,
         options: &Options,
@@ -264,17 +294,73 @@ impl<R: Read + Send + 'static> Reader<R> {
         let path = path.as_ref();
         options.validate()?;
         let (file, meta) = open_file(path)?;
-        let regular = meta.is_file();
-        let parser = Parser::new(wrap(file), options, describe_path(path))?;
-        Ok(Reader::with_parser(parser).ahead_if(options.read_ahead() && regular))
+        let source = describe_path(path);
+        // A second handle for the workers (a duplicate, so it is this very file).
+        let ahead = match (options.read_ahead() && meta.is_file(), file.try_clone()) {
+            (true, Ok(copy)) if is_plain_file(&copy, options) => {
+                let (len, opts, source) = (meta.len(), options.clone(), source.clone());
+                Some(Box::new(move |parser, max| {
+                    crate::parallel::start_file(parser, max, copy, len, &opts, source)
+                }) as StartAhead<R>)
+            }
+            (true, _) => Some(Box::new(Ahead::start) as StartAhead<R>),
+            (false, _) => None,
+        };
+        let parser = Parser::new(wrap(file), options, source)?;
+        let mut reader = Reader::with_parser(parser);
+        reader.set_start_ahead(ahead);
+        Ok(reader)
+    }
+
+    /// Reads records from bytes in memory shared with the caller (passed through `wrap`
+    /// first, as in [`Reader::from_path_with`]); with read-ahead on, they are parsed on up
+    /// to `threads` workers, each on its own ranges (see [`Options::set_read_ahead`]).
+    #[allow(clippy::result_large_err)]
+    pub fn from_shared_bytes_with(
+        data: std::sync::Arc<[u8]>,
+        options: &Options,
+        wrap: impl FnOnce(SharedBytes) -> R,
+    ) -> Result<Self, Error> {
+        options.validate()?;
+        let plain = crate::input::is_plain(&data, options.decompress());
+        let ahead = match (options.read_ahead(), plain) {
+            (true, true) => {
+                let (shared, opts) = (std::sync::Arc::clone(&data), options.clone());
+                Some(Box::new(move |parser, max| {
+                    crate::parallel::start_bytes(parser, max, shared, &opts)
+                }) as StartAhead<R>)
+            }
+            (true, false) => Some(Box::new(Ahead::start) as StartAhead<R>),
+            (false, _) => None,
+        };
+        let parser = Parser::new(wrap(SharedBytes::whole(data)), options, "the input".into())?;
+        let mut reader = Reader::with_parser(parser);
+        reader.set_start_ahead(ahead);
+        Ok(reader)
+    }
+
+    /// Reads from `ahead` from now on (tests of the parallel reader).
+    #[cfg(test)]
+    pub(crate) fn use_ahead(&mut self, ahead: Ahead) {
+        self.state = State::Ahead(ahead);
+    }
+
+    /// Whether the reader parses on several workers.
+    #[cfg(test)]
+    pub(crate) fn is_parallel(&self) -> bool {
+        matches!(&self.state, State::Ahead(a) if a.is_parallel())
+    }
+
+    fn set_start_ahead(&mut self, start: Option<StartAhead<R>>) {
+        if let State::Here { start_ahead, .. } = &mut self.state {
+            *start_ahead = start;
+        }
     }
 
     /// Reads ahead (see [`Options::set_read_ahead`]) if `yes`: for inputs that are
     /// `Send + 'static` and never block for long, such as bytes in memory.
     pub fn ahead_if(mut self, yes: bool) -> Self {
-        if let State::Here { start_ahead, .. } = &mut self.state {
-            *start_ahead = yes.then_some(Ahead::start);
-        }
+        self.set_start_ahead(yes.then(|| Box::new(Ahead::start) as StartAhead<R>));
         self
     }
 }
@@ -313,14 +399,17 @@ impl<R: Read> Reader<R> {
     /// if that was asked for and has not happened.
     fn settle(&mut self, max_records: usize) {
         let State::Here {
-            start_ahead: Some(start),
+            start_ahead: Some(_),
             ..
         } = &self.state
         else {
             return;
         };
-        let start = *start;
-        let State::Here { parser, .. } = std::mem::replace(&mut self.state, State::Moving) else {
+        let State::Here {
+            parser,
+            start_ahead: Some(start),
+        } = std::mem::replace(&mut self.state, State::Moving)
+        else {
             unreachable!("matched above")
         };
         self.state = match start(parser, max_records.max(1)) {

@@ -25,6 +25,8 @@ use std::fs::{File, Metadata};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+pub(crate) use parallel::effective_threads;
+
 use crate::error::Error;
 use crate::input::{describe_path, is_plain, open_file, Decoded};
 use crate::options::Options;

@@ -184,8 +184,8 @@ pub unsafe extern "C" fn csvr_reader_from_bytes(
                 arg_out(out, "out")?,
             )
         };
-        let input: Input = Box::new(std::io::Cursor::new(data.to_vec()));
-        let reader = Reader::from_reader(input, &options)?.ahead_if(options.read_ahead());
+        let shared: std::sync::Arc<[u8]> = data.into();
+        let reader = Reader::from_shared_bytes_with(shared, &options, |b| Box::new(b) as Input)?;
         out.write(into_handle(reader));
         Ok(CSVR_OK)
     })

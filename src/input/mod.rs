@@ -24,7 +24,7 @@ pub(crate) use decompress::file_head;
 pub(crate) use decompress::{is_plain, Decoded};
 #[cfg(unix)]
 pub(crate) use fd::{describe_fd, BorrowedFile};
-pub use range::FileRange;
+pub use range::{FileRange, SharedBytes};
 pub(crate) use tracker::RecordTracker;
 
 /// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed

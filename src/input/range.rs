@@ -7,7 +7,8 @@
 //! means that only a BOM at the input's start is taken for one, as csv-core does.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Cursor, Read};
+use std::sync::Arc;
 
 use super::read_full_at;
 
@@ -42,6 +43,49 @@ impl Read for FileRange {
                         "the file shrank while it was read",
                     ));
                 }
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            self.segment += 1;
+            if let Some(&(start, _)) = self.segments.get(self.segment) {
+                self.pos = start;
+            }
+        }
+        Ok(0)
+    }
+}
+
+/// Segments of bytes in memory shared between readers (the workers of one parallel
+/// reader), read one after the other.
+pub struct SharedBytes {
+    data: Arc<[u8]>,
+    segments: [(u64, u64); 2],
+    segment: usize,
+    pos: u64,
+}
+
+impl SharedBytes {
+    /// All of `data`.
+    pub(crate) fn whole(data: Arc<[u8]>) -> SharedBytes {
+        let len = data.len() as u64;
+        SharedBytes::new(data, [(0, len), (0, 0)])
+    }
+
+    pub(crate) fn new(data: Arc<[u8]>, segments: [(u64, u64); 2]) -> SharedBytes {
+        SharedBytes {
+            data,
+            segments,
+            segment: 0,
+            pos: segments[0].0,
+        }
+    }
+}
+
+impl Read for SharedBytes {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(&(_, end)) = self.segments.get(self.segment) {
+            if self.pos < end {
+                let n = Cursor::new(&self.data[self.pos as usize..end as usize]).read(buf)?;
                 self.pos += n as u64;
                 return Ok(n);
             }

@@ -36,6 +36,7 @@ use std::path::Path;
 
 pub use fold::fold;
 pub(crate) use machine::State;
+pub(crate) use summarize::split_file;
 pub use summarize::{split_bytes, split_path, summarize_bytes, summarize_path};
 
 use crate::error::Error;
@@ -314,13 +315,22 @@ fn describe(path: &Path) -> String {
 #[cfg(test)]
 mod tests;
 
-/// Where the input's first record ends (just past the byte that ends it; the input's
-/// length if the input ends first) and the `\n` bytes before that: the prefix a range
-/// reader reads before its range (see `input::FileRange`).
+/// Where the input's first record ends and the newlines before that end: what every
+/// range reader of an input needs, found once per input.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FirstRecord {
+    /// Just past the byte that ends it (the input's length if the input ends first).
+    pub(crate) end: u64,
+    /// The `\n` bytes before `end`.
+    pub(crate) newlines: u64,
+}
+
+/// Where the input's first record ends: the prefix a range reader reads before its range
+/// (see `input::FileRange`).
 pub(crate) fn first_record_end(
     mut input: impl std::io::Read,
     options: &Options,
-) -> std::io::Result<(u64, u64)> {
+) -> std::io::Result<FirstRecord> {
     struct FirstEnd(Option<u64>);
     impl machine::Events for FirstEnd {
         fn start(&mut self, _: u64) {}
@@ -337,7 +347,7 @@ pub(crate) fn first_record_end(
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = match input.read(&mut buf) {
-            Ok(0) => return Ok((pos, newlines)),
+            Ok(0) => return Ok(FirstRecord { end: pos, newlines }),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
@@ -347,7 +357,7 @@ pub(crate) fn first_record_end(
             newlines += u64::from(b == b'\n');
             pos += 1;
             if let Some(end) = seen.0 {
-                return Ok((end, newlines));
+                return Ok(FirstRecord { end, newlines });
             }
         }
     }

@@ -50,19 +50,19 @@ pub fn summarize_path(
     options.validate()?;
     let (file, meta) = open_file(path)?;
     let len = meta.len();
-    check_plain_file(&file, path, options)?;
+    check_plain_file(&file, &super::describe(path), options)?;
     if start > end || end > len {
         return Err(Error::invalid(format!(
             "the chunk [{start}, {end}) is not inside {} ({len} bytes)",
             super::describe(path)
         )));
     }
-    summarize_file(&file, path, start, end, len, options)
+    summarize_file(&file, &super::describe(path), start, end, len, options)
 }
 
 fn summarize_file(
     file: &File,
-    path: &Path,
+    source: &str,
     start: u64,
     end: u64,
     input_len: u64,
@@ -74,11 +74,10 @@ fn summarize_file(
     while pos < end {
         let want = buf.len().min((end - pos) as usize);
         let n = read_at(file, &mut buf[..want], pos)
-            .map_err(|e| Error::io(format_args!("cannot read {}", super::describe(path)), &e))?;
+            .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
         if n == 0 {
             return Err(Error::invalid(format!(
-                "{} shrank while it was summarized",
-                super::describe(path)
+                "{source} shrank while it was summarized"
             )));
         }
         s.feed(&buf[..n]);
@@ -87,10 +86,10 @@ fn summarize_file(
     Ok(s.finish(end - start, input_len))
 }
 
-fn check_plain_file(file: &File, path: &Path, options: &Options) -> Result<(), Error> {
+fn check_plain_file(file: &File, source: &str, options: &Options) -> Result<(), Error> {
     let mut head = [0u8; 8];
     let n = read_at(file, &mut head, 0)
-        .map_err(|e| Error::io(format_args!("cannot read {}", super::describe(path)), &e))?;
+        .map_err(|e| Error::io(format_args!("cannot read {source}"), &e))?;
     require_plain(&head[..n], options)
 }
 
@@ -127,12 +126,24 @@ pub fn split_path(
     let path = path.as_ref();
     options.validate()?;
     let (file, meta) = open_file(path)?;
-    check_plain_file(&file, path, options)?;
-    let len = meta.len();
+    check_plain_file(&file, &super::describe(path), options)?;
+    split_file(&file, meta.len(), &super::describe(path), n, options)
+}
+
+/// Like [`split_path`], for an open, uncompressed file of `len` bytes, named `source` in
+/// messages.
+pub(crate) fn split_file(
+    file: &File,
+    len: u64,
+    source: &str,
+    n: usize,
+    options: &Options,
+) -> Result<Vec<Range>, Error> {
+    options.validate()?;
     let bounds = cut(len, n)?;
     let summaries = on_threads(bounds.len(), options.threads(), |i| {
         let (a, b) = bounds[i];
-        summarize_file(&file, path, a, b, len, options)
+        summarize_file(file, source, a, b, len, options)
     })?;
     let (ranges, _) = fold(&summaries, options)?;
     Ok(non_empty(ranges))
