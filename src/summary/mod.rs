@@ -74,7 +74,6 @@ pub struct Summary {
     input_len: u64,
     /// Bit `s` set: `outcomes[s]` was computed (the state may start the chunk).
     states: u64,
-    reserved: u64,
     outcomes: [Outcome; machine::STATES],
 }
 
@@ -106,7 +105,7 @@ impl Summary {
             self.len,
             self.input_len,
             self.states,
-            self.reserved,
+            0,
         ]);
         for (o, chunk) in self
             .outcomes
@@ -115,6 +114,7 @@ impl Summary {
         {
             chunk.copy_from_slice(&o.to_words());
         }
+        words[CHECKSUM_WORD] = checksum(&words);
         words
     }
 
@@ -126,6 +126,11 @@ impl Summary {
         if words[1] != version() {
             return Err(Error::invalid(
                 "the summary was made by another version of csvr",
+            ));
+        }
+        if words[CHECKSUM_WORD] != checksum(words) {
+            return Err(Error::invalid(
+                "the summary was changed after it was made (its checksum does not match)",
             ));
         }
         let mut outcomes = [Outcome::empty(State::StartRecord); machine::STATES];
@@ -143,7 +148,6 @@ impl Summary {
             len: words[4],
             input_len: words[5],
             states: words[6],
-            reserved: words[7],
             outcomes,
         };
         if s.offset.checked_add(s.len).is_none() {
@@ -258,6 +262,21 @@ pub struct Range {
     pub first_record: u64,
     /// The 1-based line of its first record's first byte.
     pub first_line: u64,
+}
+
+/// Where a summary's words hold their checksum: a summary changed on its way (a flipped
+/// bit, a copy cut short) is refused, not folded into a wrong answer.
+const CHECKSUM_WORD: usize = 7;
+
+/// A checksum of every word of a summary but the checksum itself (FNV-1a over the bytes).
+fn checksum(words: &[u64]) -> u64 {
+    let bytes: Vec<u8> = words
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != CHECKSUM_WORD)
+        .flat_map(|(_, w)| w.to_le_bytes())
+        .collect();
+    fnv1a(&bytes)
 }
 
 /// The crate version, as a number a summary can carry.

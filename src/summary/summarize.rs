@@ -353,7 +353,6 @@ impl Summarizer {
             len,
             input_len,
             states,
-            reserved: 0,
             outcomes,
         }
     }

@@ -287,3 +287,22 @@ fn files_split_and_read_by_range_as_a_whole() {
     assert!(fold(&[a, other], &o).is_err());
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn a_changed_summary_is_refused() {
+    let data = b"id,x\n1,a\n2,\"b\nc\"\n3,d\n";
+    let s = summarize_bytes(&data[5..], 5, &Options::new()).unwrap();
+    let words = s.to_words();
+    for i in 0..words.len() {
+        for bit in [0, 17, 63] {
+            let mut changed = words;
+            changed[i] ^= 1 << bit;
+            assert_eq!(
+                Summary::from_words(&changed).unwrap_err().kind(),
+                ErrorKind::Invalid,
+                "word {i}, bit {bit}"
+            );
+        }
+    }
+    assert_eq!(Summary::from_words(&words).unwrap(), s);
+}
