@@ -381,8 +381,8 @@ static void test_split_and_read_every_range(void) {
                 }
                 check_at(got >= 1 && got <= n && got <= whole.n, __FILE__, __LINE__,
                          "%s: %zu ranges", what, got);
-                /* Each range is read from the file for the path's split, from the bytes
-                   for the bytes' (both are read in the other tests). */
+                /* The bytes' ranges are read from the bytes; the path's from the bytes
+                   and from the file. */
                 check_ranges(what, data, len, from_file ? path : NULL, o, ranges, got, false,
                              &whole);
             }
