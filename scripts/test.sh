@@ -74,8 +74,9 @@ count_tests() { # kind log exit-status -> sets p f s
             if ($(i+1) == "skipped") s += $i }
           } END { print p+0, f+0, s+0 }')
       ;;
-    ctest) # each test program ends with "N passed, M failed"
-      read -r p f < <(awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
+    ctest) # each test program ends with "[name: ]N passed, M failed" (check_summary)
+      read -r p f < <(awk '{ sub(/^[A-Za-z0-9_]+: /, "") }
+        /^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 }
         END { print p+0, f+0 }' "$log")
       ;;
     checks)

@@ -84,3 +84,56 @@ fn header_declares_the_inputs_of_v0_2() {
         assert!(header.contains(declaration), "{declaration} missing");
     }
 }
+
+/// The v0.2 "Summaries, ranges" names of the contract (shared/API.md beside the checkout),
+/// as include/csvr.h spells them: whole declarations, compared with runs of whitespace
+/// made one space (cbindgen wraps long ones over lines).
+#[test]
+fn header_declares_the_summaries_of_v0_2() {
+    let header = include_str!("../include/csvr.h");
+    let flat = header.split_whitespace().collect::<Vec<_>>().join(" ");
+    for declaration in [
+        "#define CSVR_SUMMARY_WORDS 268",
+        "typedef struct csvr_summary {",
+        "uint64_t words[CSVR_SUMMARY_WORDS]; } csvr_summary;",
+        "typedef struct csvr_range {",
+        "enum csvr_status csvr_summarize_path(const char *path, const struct csvr_options *opts, \
+         uint64_t start, uint64_t end, struct csvr_summary *out);",
+        "enum csvr_status csvr_summarize_bytes(const uint8_t *chunk, size_t len, uint64_t offset, \
+         const struct csvr_options *opts, struct csvr_summary *out);",
+        "enum csvr_status csvr_summaries_fold(const struct csvr_summary *chunks, size_t n, \
+         const struct csvr_options *opts, struct csvr_range *ranges, uint64_t *total);",
+        "enum csvr_status csvr_split_path(const char *path, const struct csvr_options *opts, \
+         size_t n, struct csvr_range *ranges, size_t *out_n);",
+        "enum csvr_status csvr_split_bytes(const uint8_t *data, size_t len, \
+         const struct csvr_options *opts, size_t n, struct csvr_range *ranges, size_t *out_n);",
+        "enum csvr_status csvr_reader_open_range(const char *path, const struct csvr_options *opts, \
+         const struct csvr_range *range, struct csvr_reader **out);",
+        "enum csvr_status csvr_reader_from_bytes_range(const uint8_t *data, size_t len, \
+         const struct csvr_options *opts, const struct csvr_range *range, \
+         struct csvr_reader **out);",
+    ] {
+        assert!(flat.contains(declaration), "{declaration} missing");
+    }
+    // csvr_range's fields: the contract's names, in its order, all uint64_t.
+    let start = header
+        .find("typedef struct csvr_range {")
+        .expect("csvr_range declared");
+    let body = &header[start..];
+    let body = &body[..body.find("} csvr_range;").expect("csvr_range ends")];
+    let fields: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('*') && !l.starts_with("/*") && l.ends_with(';'))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "uint64_t start;",
+            "uint64_t end;",
+            "uint64_t records;",
+            "uint64_t first_record;",
+            "uint64_t first_line;"
+        ]
+    );
+}

@@ -346,6 +346,17 @@ public:
         return from_stream_with(in, options.get());
     }
 
+    /// Reads one range of the file at `path` or of `data` (a range that split() or fold()
+    /// gave for that input with the same options): exactly its records, with the
+    /// positions the whole input's reader gives them; the header is the input's, and
+    /// count() counts the rest of the range. Defined with the summaries, below.
+    static Reader open_range(const std::filesystem::path& path, const csvr_range& range);
+    static Reader open_range(const std::filesystem::path& path, const Options& options,
+                             const csvr_range& range);
+    static Reader from_bytes_range(std::string_view data, const csvr_range& range);
+    static Reader from_bytes_range(std::string_view data, const Options& options,
+                                   const csvr_range& range);
+
     ~Reader() { csvr_reader_free(handle_); }
     Reader(Reader&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
     Reader& operator=(Reader&& other) noexcept {
@@ -464,6 +475,154 @@ private:
 
     csvr_reader* handle_;
 };
+
+// ---- Summaries, folds, splits and range readers -------------------------------------
+//
+//     auto ranges = csvr::split("big.csv", 8, opts);          // record-aligned, in order
+//     for (const csvr::Range& range : ranges) {                // each on a thread of its own
+//         auto part = csvr::Reader::open_range("big.csv", opts, range);
+//         for (const csvr::Record& record : part) { ... }
+//     }
+//
+//     // Or cut anywhere, summarize the chunks anywhere (even in other processes: a
+//     // summary is a plain value), and fold them in order:
+//     std::vector<csvr::Summary> summaries{csvr::summarize("big.csv", 0, cut, opts),
+//                                          csvr::summarize("big.csv", cut, size, opts)};
+//     csvr::Fold folded = csvr::fold(summaries, opts);          // folded.total == count
+
+/// A record-aligned piece of an input (the C struct: start, end, records, first_record,
+/// first_line), as split() and fold() give it and Reader::open_range reads it.
+using Range = csvr_range;
+
+/// What one chunk of an input does, for fold(): a plain value, copied as it is.
+using Summary = csvr_summary;
+
+/// What fold() gives: one range per summary (the records after the header that start in
+/// that chunk; a chunk without any has an empty range) and the input's record count.
+struct Fold {
+    std::vector<Range> ranges;
+    std::uint64_t total = 0;
+};
+
+namespace detail {
+
+inline const std::uint8_t* bytes(std::string_view data) noexcept {
+    return reinterpret_cast<const std::uint8_t*>(data.data());
+}
+
+inline std::vector<Range> split_path(const std::filesystem::path& path, std::size_t n,
+                                     const csvr_options* options) {
+    std::vector<Range> ranges(n);
+    std::size_t got = 0;
+    check(csvr_split_path(path.c_str(), options, n, ranges.data(), &got));
+    ranges.resize(got);
+    return ranges;
+}
+
+inline std::vector<Range> split_bytes(std::string_view data, std::size_t n,
+                                      const csvr_options* options) {
+    std::vector<Range> ranges(n);
+    std::size_t got = 0;
+    check(csvr_split_bytes(bytes(data), data.size(), options, n, ranges.data(), &got));
+    ranges.resize(got);
+    return ranges;
+}
+
+inline Summary summarize_path(const std::filesystem::path& path, std::uint64_t start,
+                              std::uint64_t end, const csvr_options* options) {
+    Summary s;
+    check(csvr_summarize_path(path.c_str(), options, start, end, &s));
+    return s;
+}
+
+inline Summary summarize_bytes(std::string_view chunk, std::uint64_t offset,
+                               const csvr_options* options) {
+    Summary s;
+    check(csvr_summarize_bytes(bytes(chunk), chunk.size(), offset, options, &s));
+    return s;
+}
+
+inline Fold fold(const std::vector<Summary>& summaries, const csvr_options* options) {
+    Fold f;
+    f.ranges.resize(summaries.size());
+    check(csvr_summaries_fold(summaries.data(), summaries.size(), options, f.ranges.data(),
+                              &f.total));
+    return f;
+}
+
+}  // namespace detail
+
+inline Reader Reader::open_range(const std::filesystem::path& path, const csvr_range& range) {
+    csvr_reader* handle = nullptr;
+    detail::check(csvr_reader_open_range(path.c_str(), nullptr, &range, &handle));
+    return Reader(handle);
+}
+inline Reader Reader::open_range(const std::filesystem::path& path, const Options& options,
+                                 const csvr_range& range) {
+    csvr_reader* handle = nullptr;
+    detail::check(csvr_reader_open_range(path.c_str(), options.get(), &range, &handle));
+    return Reader(handle);
+}
+inline Reader Reader::from_bytes_range(std::string_view data, const csvr_range& range) {
+    csvr_reader* handle = nullptr;
+    detail::check(csvr_reader_from_bytes_range(detail::bytes(data), data.size(), nullptr, &range,
+                                               &handle));
+    return Reader(handle);
+}
+inline Reader Reader::from_bytes_range(std::string_view data, const Options& options,
+                                       const csvr_range& range) {
+    csvr_reader* handle = nullptr;
+    detail::check(csvr_reader_from_bytes_range(detail::bytes(data), data.size(), options.get(),
+                                               &range, &handle));
+    return Reader(handle);
+}
+
+/// Splits the file at `path` into at most `n` record-aligned ranges of about equal size
+/// (fewer when it has fewer records; none when it has none). Throws csvr::Error
+/// (CSVR_ERR_INVALID for n == 0, CSVR_ERR_IO, CSVR_ERR_PARSE as count() does).
+inline std::vector<Range> split(const std::filesystem::path& path, std::size_t n) {
+    return detail::split_path(path, n, nullptr);
+}
+inline std::vector<Range> split(const std::filesystem::path& path, std::size_t n,
+                                const Options& options) {
+    return detail::split_path(path, n, options.get());
+}
+
+/// Splits `data` as split() splits a file.
+inline std::vector<Range> split_bytes(std::string_view data, std::size_t n) {
+    return detail::split_bytes(data, n, nullptr);
+}
+inline std::vector<Range> split_bytes(std::string_view data, std::size_t n, const Options& options) {
+    return detail::split_bytes(data, n, options.get());
+}
+
+/// Summarizes the bytes [start, end) of the file at `path`.
+inline Summary summarize(const std::filesystem::path& path, std::uint64_t start, std::uint64_t end) {
+    return detail::summarize_path(path, start, end, nullptr);
+}
+inline Summary summarize(const std::filesystem::path& path, std::uint64_t start, std::uint64_t end,
+                         const Options& options) {
+    return detail::summarize_path(path, start, end, options.get());
+}
+
+/// Summarizes `chunk`, the bytes of an input from `offset` on.
+inline Summary summarize_bytes(std::string_view chunk, std::uint64_t offset) {
+    return detail::summarize_bytes(chunk, offset, nullptr);
+}
+inline Summary summarize_bytes(std::string_view chunk, std::uint64_t offset, const Options& options) {
+    return detail::summarize_bytes(chunk, offset, options.get());
+}
+
+/// Folds the summaries of consecutive chunks from offset 0 that cover the input, in
+/// order, with the options they were made with. Throws csvr::Error: CSVR_ERR_INVALID for
+/// summaries that do not fit, CSVR_ERR_PARSE where reading the input fails (with its
+/// position).
+inline Fold fold(const std::vector<Summary>& summaries) { return detail::fold(summaries, nullptr); }
+inline Fold fold(const std::vector<Summary>& summaries, const Options& options) {
+    return detail::fold(summaries, options.get());
+}
+
+// ---- end of summaries ------------------------------------------------------------------
 
 /// The number of records in the file at `path` (the header not counted).
 inline std::uint64_t count(const std::filesystem::path& path) {

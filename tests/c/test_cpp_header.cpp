@@ -329,6 +329,128 @@ void test_streams_and_fds() {
     EXPECT_ERROR(CSVR_ERR_IO, csvr::count_fd(file));  // closed now
 }
 
+// Summaries, folds, splits and range readers (the block of csvr.hpp after Reader).
+struct Row {
+    std::vector<std::string> fields;
+    csvr::Position at;
+};
+
+std::vector<Row> rows_of(csvr::Reader& reader) {
+    std::vector<Row> rows;
+    for (const csvr::Record& record : reader) {
+        Row row;
+        for (std::string_view field : record) row.fields.emplace_back(field);
+        row.at = record.position();
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+bool same_rows(const std::vector<Row>& a, const std::vector<Row>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const csvr::Position &p = a[i].at, &q = b[i].at;
+        if (a[i].fields != b[i].fields || p.line != q.line || p.byte != q.byte || p.record != q.record) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void test_summaries() {
+    static_assert(std::is_same<csvr::Range, csvr_range>::value, "csvr::Range is the C struct");
+    static_assert(std::is_trivially_copyable<csvr::Summary>::value, "a summary is a plain value");
+    const std::string sample = CSVR_ROOT_DIR "/examples/data/sample.csv";
+    std::ifstream in(sample, std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(data.size() > 1000);
+    csvr::Options opts;
+    opts.threads(2);
+    csvr::Reader whole_reader = csvr::Reader::open(sample, opts);
+    const std::vector<std::string_view> headers = whole_reader.headers();
+    const std::vector<Row> whole = rows_of(whole_reader);
+    CHECK(whole.size() == 4000);
+
+    // Split a file and bytes; the ranges, read in order, are the whole reading.
+    for (int from_file = 0; from_file < 2; ++from_file) {
+        std::vector<csvr::Range> ranges =
+            from_file ? csvr::split(sample, 7, opts) : csvr::split_bytes(data, 7, opts);
+        CHECK(!ranges.empty() && ranges.size() <= 7);
+        CHECK(ranges.front().first_record == 1 && ranges.back().end == data.size());
+        std::vector<Row> read;
+        for (const csvr::Range& range : ranges) {
+            csvr::Reader part = from_file ? csvr::Reader::open_range(sample, opts, range)
+                                          : csvr::Reader::from_bytes_range(data, opts, range);
+            CHECK(part.headers() == headers);
+            std::vector<Row> rows = rows_of(part);
+            CHECK(rows.size() == range.records);
+            read.insert(read.end(), rows.begin(), rows.end());
+        }
+        CHECK(same_rows(read, whole));
+        // Without options (the defaults): the same ranges here; count() is the range's rest.
+        csvr::Reader last = from_file ? csvr::Reader::open_range(sample, ranges.back())
+                                      : csvr::Reader::from_bytes_range(data, ranges.back());
+        CHECK(last.next());
+        CHECK(last.position().record == ranges.back().first_record);
+        CHECK(last.count() == ranges.back().records - 1);
+        CHECK(!last.next());
+    }
+    CHECK(csvr::split(sample, 9000).size() <= 4000);
+    CHECK(csvr::split_bytes("a,b\n", 4).empty());
+
+    // Summaries of cuts anywhere, from the file and from the bytes, fold to the count.
+    const std::uint64_t size = data.size(), cut = size / 3 + 17;
+    std::vector<csvr::Summary> summaries{csvr::summarize(sample, 0, cut, opts),
+                                         csvr::summarize_bytes(std::string_view(data).substr(cut, 5), cut, opts),
+                                         csvr::summarize(sample, cut + 5, size, opts)};
+    csvr::Fold folded = csvr::fold(summaries, opts);
+    CHECK(folded.total == 4000);
+    CHECK(folded.ranges.size() == 3);
+    std::vector<Row> read;
+    std::uint64_t records = 0;
+    for (const csvr::Range& range : folded.ranges) {
+        records += range.records;
+        csvr::Reader part = csvr::Reader::open_range(sample, range);
+        std::vector<Row> rows = rows_of(part);
+        read.insert(read.end(), rows.begin(), rows.end());
+    }
+    CHECK(records == 4000);
+    CHECK(same_rows(read, whole));
+    std::vector<csvr::Summary> copied(summaries.size());
+    std::memcpy(copied.data(), summaries.data(), summaries.size() * sizeof(csvr::Summary));
+    CHECK(csvr::fold(copied).total == 4000);
+    csvr::Fold none = csvr::fold({});
+    CHECK(none.total == 0 && none.ranges.empty());
+
+    // Failures throw csvr::Error with the library's message.
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_INVALID, csvr::split(sample, 0));
+    CHECK(std::strlen(e.what()) > 0);
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::split_bytes(data, 0));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::fold({summaries[1], summaries[0], summaries[2]}));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::fold(summaries, csvr::Options().delimiter(';')));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::summarize(sample, 0, size + 1));
+    EXPECT_ERROR(CSVR_ERR_IO, csvr::summarize(sample + ".missing", 0, 0));
+    const csvr::Range outside{size + 1, size + 2, 1, 1, 1};
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::Reader::open_range(sample, outside));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::Reader::from_bytes_range("a\n1\n", outside));
+
+    // A fold fails where counting fails, at the same record.
+    const std::string ragged = "a,b\n1,2\n3\n4,5\n";
+    csvr::Options strict = csvr::Options().flexible(false);
+    csvr::Error counted = EXPECT_ERROR(CSVR_ERR_PARSE, csvr::count_bytes(ragged, strict));
+    csvr::Error fold_error = EXPECT_ERROR(
+        CSVR_ERR_PARSE, csvr::fold({csvr::summarize_bytes(std::string_view(ragged).substr(0, 9), 0, strict),
+                                    csvr::summarize_bytes(std::string_view(ragged).substr(9), 9, strict)},
+                                   strict));
+    CHECK(counted.position() && fold_error.position());
+    if (counted.position() && fold_error.position()) {
+        CHECK(fold_error.position()->record == counted.position()->record);
+        CHECK(fold_error.position()->byte == counted.position()->byte);
+        CHECK(fold_error.position()->line == counted.position()->line);
+    }
+    EXPECT_ERROR(CSVR_ERR_PARSE, csvr::split_bytes(ragged, 2, strict));
+}
+
 }  // namespace
 
 int main() {
@@ -341,6 +463,7 @@ int main() {
     test_read_ahead_and_record_limit();
     test_files();
     test_streams_and_fds();
+    test_summaries();
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed > 0 ? 1 : 0;
 }
