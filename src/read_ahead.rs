@@ -40,8 +40,10 @@ pub(crate) struct Ahead {
     /// `next` on.
     batch: Batch,
     next: usize,
-    /// The last record handed out one at a time.
+    /// The last record handed out one at a time, and its missing fields' flags (empty
+    /// when none is missing).
     current: Option<ByteRecord>,
+    missing: Vec<bool>,
     /// An error met while gathering a batch that already held records.
     pending: Option<Error>,
     /// The last call handed over a worker's batch whole, and it ended before the caller's
@@ -64,6 +66,7 @@ impl Ahead {
             batch: Batch::new(),
             next: 0,
             current: None,
+            missing: vec![],
             pending: None,
             handed_whole: false,
         })
@@ -83,6 +86,7 @@ impl Ahead {
             }
         }
         self.current = Some(self.batch.to_record(self.next));
+        self.batch.missing_of(self.next, &mut self.missing);
         self.next += 1;
         Ok(true)
     }
@@ -90,6 +94,14 @@ impl Ahead {
     /// See [`crate::Reader::record`].
     pub(crate) fn record(&self) -> Option<&ByteRecord> {
         self.current.as_ref()
+    }
+
+    /// See [`crate::Reader::is_missing`].
+    pub(crate) fn missing(&self) -> &[bool] {
+        match self.current {
+            Some(_) => &self.missing,
+            None => &[],
+        }
     }
 
     /// See [`crate::Reader::read_batch`].
