@@ -164,6 +164,30 @@ pub(crate) unsafe fn arg_bytes<'a>(data: *const u8, len: usize) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// Borrows the `n` values at `p` (an array argument named `name`); `p` may be NULL only
+/// when `n` is 0, the empty list.
+///
+/// # Safety
+/// If `n > 0`, `p` is NULL or points to `n` readable, aligned values of `T` that stay
+/// unchanged for `'a`.
+pub(crate) unsafe fn arg_slice<'a, T>(
+    p: *const T,
+    n: usize,
+    name: &'static str,
+) -> Result<&'a [T], Failure> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Failure::Null(name));
+    }
+    if n > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::invalid(format!("{name}: {n} entries are more than any array")).into());
+    }
+    // SAFETY: non-NULL, the size bounded by isize::MAX, and readable per the caller.
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
 /// Converts a NUL-terminated C path. On Unix a path is bytes, so a non-UTF-8 path is
 /// accepted as the OS would; elsewhere it must be UTF-8.
 ///
