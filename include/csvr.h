@@ -200,6 +200,8 @@ typedef struct csvr_position {
  * `[j == 0 ? 0 : field_ends[j-1] + 1, field_ends[j])`; record `i` holds fields
  * `[i == 0 ? 0 : record_ends[i-1], record_ends[i])`. When `framed` is true no field
  * contains either separator byte, so splitting `data` on them gives the same fields.
+ * With a column selection, a selected field past the end of a short record is an empty
+ * field here, and `csvr_reader_batch_missing` flags it.
  *
  * ```c
  * csvr_batch b;
@@ -694,6 +696,46 @@ enum csvr_status csvr_options_set_read_ahead(struct csvr_options *opts,
 enum csvr_status csvr_options_set_utf8(struct csvr_options *opts, bool yes);
 
 /**
+ * Selects the fields readers yield: the `n` 0-based `indexes`, in this order (an index may
+ * appear more than once). Records and the header then hold exactly these fields; a
+ * selected field past the end of a short record (or of the header) is an empty field
+ * for which `csvr_reader_field` (`csvr_reader_header`) gives `*data == NULL` and
+ * `csvr_reader_batch_missing` a flag. `n == 0` clears the selection (every field, the
+ * default); `indexes` may then be NULL. Replaces a selection by name. The indexes are
+ * copied. Counting ignores the selection.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL, or `indexes` is NULL and `n > 0` (the
+ * options are then unchanged).
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using; `indexes` is
+ * NULL or points to `n` readable `size_t`.
+ */
+enum csvr_status csvr_options_set_columns(struct csvr_options *opts,
+                                          const size_t *indexes,
+                                          size_t n);
+
+/**
+ * Selects the fields readers yield by header name: the `n` NUL-terminated UTF-8 `names`,
+ * in this order, resolved against the header when a reader opens (after trimming, if
+ * the header is trimmed). A name the header holds twice means its first occurrence.
+ * Opening a reader fails with `CSVR_ERR_INVALID` when a name is not in the header (the
+ * message names it) or when `has_header` is off. Otherwise as
+ * `csvr_options_set_columns`, which this replaces; `n == 0` clears the selection. The
+ * names are copied.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL, `names` is NULL and `n > 0`, or an entry
+ * is NULL; `CSVR_ERR_INVALID` if a name is not UTF-8 (the options are then unchanged).
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using; `names` is NULL
+ * or points to `n` pointers, each NULL or NUL-terminated.
+ */
+enum csvr_status csvr_options_set_column_names(struct csvr_options *opts,
+                                               const char *const *names,
+                                               size_t n);
+
+/**
  * Opens the CSV file at `path` (a NUL-terminated path; on Unix any bytes, as the OS
  * takes them) with `opts` (NULL = defaults). The options are copied: `opts` may be freed
  * at once. The file is streamed; it is never held in memory whole. With `has_header` on,
@@ -798,7 +840,9 @@ enum csvr_status csvr_reader_field_count(const struct csvr_reader *r, size_t *ou
  * Writes field `i` (0-based) of the current record to `*data` and `*len`. The bytes are
  * not NUL-terminated and may contain any byte; they are borrowed from the reader and
  * stay valid until the next `csvr_reader_next`, `csvr_reader_count` or `csvr_reader_free`
- * on it. An empty field has `*len == 0` (and `*data` must not be read).
+ * on it. An empty field has `*len == 0` (and `*data` must not be read); `*data` is NULL
+ * only for a missing field: one selected by `csvr_options_set_columns` (or
+ * `_set_column_names`) past the end of a short record.
  *
  * Errors: `CSVR_ERR_NULL`; `CSVR_ERR_INVALID` if there is no current record or `i` is
  * out of range.
@@ -826,7 +870,8 @@ enum csvr_status csvr_reader_header_count(const struct csvr_reader *r, size_t *o
 /**
  * Writes header field `i` (0-based) to `*data` and `*len`. The bytes are not
  * NUL-terminated; they are borrowed from the reader and stay valid until
- * `csvr_reader_free`.
+ * `csvr_reader_free`. With a column selection the header holds the selected fields;
+ * `*data` is NULL (and `*len` 0) for one past the end of the header.
  *
  * Errors: `CSVR_ERR_NULL`; `CSVR_ERR_INVALID` if `i` is out of range (always, when
  * `has_header` is off).
@@ -888,6 +933,23 @@ enum csvr_status csvr_reader_count(struct csvr_reader *r, uint64_t *out);
 enum csvr_status csvr_reader_next_batch(struct csvr_reader *r,
                                         size_t max_records,
                                         struct csvr_batch *out);
+
+/**
+ * Writes to `*out` the missing-field flags of the batch the last
+ * `csvr_reader_next_batch` described: NULL when none of its fields is missing, which is
+ * always so without a column selection; otherwise one `bool` per field of the batch
+ * (`record_ends[records - 1]` of them, indexed as `field_ends` is), true for a field
+ * selected by `csvr_options_set_columns` past the end of its record (it is stored as an
+ * empty field). Borrowed like the batch's own pointers, until the reader next advances.
+ * (A function of its own rather than a member of `csvr_batch`, so that the struct, which
+ * callers allocate, keeps its size.)
+ *
+ * Errors: `CSVR_ERR_NULL`.
+ *
+ * # Safety
+ * `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
+ */
+enum csvr_status csvr_reader_batch_missing(const struct csvr_reader *r, const bool **out);
 
 /**
  * Frees a reader and closes its file (a file descriptor given to `csvr_reader_from_fd`

@@ -5,9 +5,15 @@
 //! every field exactly; and when no field holds either separator byte (almost always),
 //! the batch is *framed*: splitting the buffer on the separators gives the same fields,
 //! which lets a binding split a whole batch with its own fast string routines.
+//!
+//! With a column selection (see [`crate::Options::set_columns`]) a selected field past the
+//! end of a short record is stored as an empty field and flagged in [`Batch::missing`];
+//! the flags are kept only once a batch has such a field, so batches without one cost
+//! nothing more.
 
 use csv::ByteRecord;
 
+use crate::columns::Projection;
 use crate::error::Position;
 
 /// Separates fields inside a framed batch (ASCII US).
@@ -34,6 +40,9 @@ pub struct Batch {
     field_ends: Vec<usize>,
     record_ends: Vec<usize>,
     positions: Vec<Position>,
+    /// Empty while no field is missing; from the first missing field on, one flag per
+    /// field (those before it false).
+    missing: Vec<bool>,
     framed: bool,
 }
 
@@ -51,29 +60,43 @@ impl Batch {
         self.field_ends.clear();
         self.record_ends.clear();
         self.positions.clear();
+        self.missing.clear();
         self.framed = true;
     }
 
-    pub(crate) fn push(&mut self, record: &ByteRecord) {
+    /// Appends `record`, or with a projection only its selected fields.
+    pub(crate) fn push(&mut self, record: &ByteRecord, projection: Option<&Projection>) {
         let position = record.position().map(Position::from).unwrap_or_default();
-        let separated =
-            memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_some();
-        self.push_fields(record.iter(), position, separated);
+        match projection {
+            None => {
+                let separated =
+                    memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, record.as_slice()).is_some();
+                self.push_fields(record.iter().map(Some), position, separated);
+            }
+            Some(p) => {
+                // Only the selected fields can unframe the batch.
+                let separated = p.fields(record).flatten().any(has_separator);
+                self.push_fields(p.fields(record), position, separated);
+            }
+        }
     }
 
     /// Appends record `i` of `other`.
     pub(crate) fn push_from(&mut self, other: &Batch, i: usize) {
-        let separated = !other.framed
-            && other
-                .fields(i)
-                .any(|f| memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, f).is_some());
-        self.push_fields(other.fields(i), other.positions[i], separated);
+        let separated = !other.framed && other.fields(i).any(has_separator);
+        let first = other.first_field(i);
+        let fields = other
+            .fields(i)
+            .enumerate()
+            .map(|(j, f)| (!other.is_missing(first + j)).then_some(f));
+        self.push_fields(fields, other.positions[i], separated);
     }
 
-    /// Appends one record; `separated` tells whether a field holds a separator byte.
+    /// Appends one record, a missing field as `None`; `separated` tells whether a field
+    /// holds a separator byte.
     fn push_fields<'a>(
         &mut self,
-        fields: impl Iterator<Item = &'a [u8]>,
+        fields: impl Iterator<Item = Option<&'a [u8]>>,
         position: Position,
         separated: bool,
     ) {
@@ -84,7 +107,18 @@ impl Batch {
             if i > 0 {
                 self.data.push(FIELD_SEPARATOR);
             }
-            self.data.extend_from_slice(field);
+            match field {
+                Some(field) => {
+                    self.data.extend_from_slice(field);
+                    if !self.missing.is_empty() {
+                        self.missing.push(false);
+                    }
+                }
+                None => {
+                    self.missing.resize(self.field_ends.len(), false);
+                    self.missing.push(true);
+                }
+            }
             self.field_ends.push(self.data.len());
         }
         self.framed &= !separated;
@@ -97,6 +131,17 @@ impl Batch {
         let mut record: ByteRecord = self.fields(i).collect();
         record.set_position(Some(self.positions[i].to_csv()));
         record
+    }
+
+    /// Sets `out` to the missing flags of record `i`'s fields, or to empty when none of
+    /// them is missing (as [`crate::Reader::is_missing`] keeps them).
+    pub(crate) fn missing_of(&self, i: usize, out: &mut Vec<bool>) {
+        out.clear();
+        if let Some(flags) = self.missing.get(self.first_field(i)..self.record_ends[i]) {
+            if flags.contains(&true) {
+                out.extend_from_slice(flags);
+            }
+        }
     }
 
     /// The number of records.
@@ -130,6 +175,19 @@ impl Batch {
         &self.positions
     }
 
+    /// `None` when no field of the batch is missing; otherwise one flag per field (as
+    /// [`Batch::field_ends`] counts them), true for a selected field past the end of its
+    /// record (see [`crate::Options::set_columns`]), which is stored as an empty field.
+    pub fn missing(&self) -> Option<&[bool]> {
+        (!self.missing.is_empty()).then_some(&self.missing[..])
+    }
+
+    /// Whether field `field` (counting over the whole batch, as [`Batch::field_ends`]
+    /// does) is missing: selected, but past the end of its record.
+    pub fn is_missing(&self, field: usize) -> bool {
+        self.missing.get(field).copied().unwrap_or(false)
+    }
+
     /// Whether splitting [`Batch::data`] on the separators gives exactly the fields.
     pub fn is_framed(&self) -> bool {
         self.framed
@@ -140,9 +198,17 @@ impl Batch {
         self.fields(i).collect()
     }
 
+    /// The index of record `i`'s first field over the whole batch.
+    fn first_field(&self, i: usize) -> usize {
+        if i == 0 {
+            0
+        } else {
+            self.record_ends[i - 1]
+        }
+    }
+
     fn fields(&self, i: usize) -> impl Iterator<Item = &[u8]> {
-        let first = if i == 0 { 0 } else { self.record_ends[i - 1] };
-        (first..self.record_ends[i]).map(|f| {
+        (self.first_field(i)..self.record_ends[i]).map(|f| {
             let start = if f == 0 {
                 0
             } else {
@@ -153,6 +219,10 @@ impl Batch {
     }
 }
 
+fn has_separator(field: &[u8]) -> bool {
+    memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, field).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,8 +230,8 @@ mod tests {
     #[test]
     fn a_separator_in_a_field_unframes_the_batch_but_offsets_still_hold() {
         let mut b = Batch::new();
-        b.push(&ByteRecord::from(vec!["a\x1fb", ""]));
-        b.push(&ByteRecord::from(vec!["c"]));
+        b.push(&ByteRecord::from(vec!["a\x1fb", ""]), None);
+        b.push(&ByteRecord::from(vec!["c"]), None);
         assert!(!b.is_framed());
         assert_eq!(b.record(0), vec![&b"a\x1fb"[..], &b""[..]]);
         assert_eq!(b.record(1), vec![&b"c"[..]]);

@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 mod batch;
+mod columns;
 mod count;
 mod error;
 pub mod ffi;
@@ -38,6 +39,7 @@ mod reader;
 mod summary;
 
 pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
+pub use columns::Columns;
 pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};

@@ -4,6 +4,7 @@
 //! between options (delimiter == quote, ...) can only be judged on the whole set, so
 //! [`Options::validate`] checks them, and every reader and counter calls it before use.
 
+use crate::columns::Columns;
 use crate::error::Error;
 
 /// Which fields have surrounding ASCII whitespace trimmed, as in the `csv` crate.
@@ -95,6 +96,7 @@ pub struct Options {
     max_record_bytes: u64,
     read_ahead: bool,
     decompress: Decompress,
+    columns: Columns,
 }
 
 /// The default longest record a [`crate::Reader`] accepts: far above any real record,
@@ -122,6 +124,7 @@ impl Default for Options {
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             read_ahead: false,
             decompress: Decompress::Auto,
+            columns: Columns::All,
         }
     }
 }
@@ -309,6 +312,43 @@ impl Options {
         self.decompress
     }
 
+    /// Which fields readers yield, in what order (default [`Columns::All`]). Records and
+    /// the header then hold exactly the selected fields; a selected field past the end of
+    /// a short record (or of the header) is an empty field that
+    /// [`crate::Reader::is_missing`] (and [`crate::Batch::is_missing`]) flags. Names are
+    /// resolved against the header when a reader opens: an unknown name is an
+    /// [`crate::ErrorKind::Invalid`] error naming it, and names without `has_header` are
+    /// rejected there too. Counting ignores the selection. An empty list selects every
+    /// field. Only the selected fields are copied out of the parser; in UTF-8 mode the
+    /// whole record must still be UTF-8.
+    ///
+    /// ```
+    /// let data = b"a,b,c\n1,2,3\n4\n".to_vec();
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_columns(csvr::Columns::indexes([2, 0]));
+    /// assert_eq!(csvr::count_bytes(&data, &opts)?, 2);
+    /// let mut rdr = csvr::Reader::from_bytes(data, &opts)?;
+    /// let mut batch = csvr::Batch::new();
+    /// assert_eq!(rdr.read_batch(10, &mut batch)?, 2);
+    /// assert_eq!(batch.record(0), vec![&b"3"[..], &b"1"[..]]);
+    /// assert_eq!(batch.record(1), vec![&b""[..], &b"4"[..]]);
+    /// assert!(batch.is_missing(2) && !batch.is_missing(3));
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn set_columns(&mut self, columns: Columns) -> &mut Self {
+        self.columns = match columns {
+            Columns::Indexes(i) if i.is_empty() => Columns::All,
+            Columns::Names(n) if n.is_empty() => Columns::All,
+            other => other,
+        };
+        self
+    }
+
+    /// Which fields readers yield.
+    pub fn columns(&self) -> &Columns {
+        &self.columns
+    }
+
     /// The field delimiter.
     pub fn delimiter(&self) -> u8 {
         self.delimiter
@@ -395,6 +435,19 @@ impl Options {
                     describe(b)
                 )));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks what only reading uses, beyond [`Options::validate`]: counting ignores the
+    /// column selection, so it does not fail over one.
+    pub(crate) fn validate_for_reading(&self) -> Result<(), Error> {
+        self.validate()?;
+        if matches!(self.columns, Columns::Names(_)) && !self.has_header {
+            return Err(Error::invalid(
+                "columns are selected by name but has_header is off: there is no header \
+                 to find the names in (select them by index instead)",
+            ));
         }
         Ok(())
     }

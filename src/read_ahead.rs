@@ -41,8 +41,10 @@ pub(crate) struct Ahead {
     /// `next` on.
     batch: Batch,
     next: usize,
-    /// The last record handed out one at a time.
+    /// The last record handed out one at a time, and its missing fields' flags (empty
+    /// when none is missing).
     current: Option<ByteRecord>,
+    missing: Vec<bool>,
     /// An error met while gathering a batch that already held records.
     pending: Option<Error>,
     /// The last call handed over a worker's batch whole, and it ended before the caller's
@@ -60,23 +62,24 @@ impl Ahead {
         parser: Parser<R>,
         max_records: usize,
     ) -> Result<Ahead, Parser<R>> {
-        Ok(Ahead {
-            worker: Feed::One(ReadAhead::start(parser, max_records)?),
-            batch: Batch::new(),
-            next: 0,
-            current: None,
-            pending: None,
-            handed_whole: false,
-        })
+        Ok(Ahead::fed_by(Feed::One(ReadAhead::start(
+            parser,
+            max_records,
+        )?)))
     }
 
     /// The caller's side of `workers`, which parse ranges of the input in parallel.
     pub(crate) fn from_workers(workers: Workers) -> Ahead {
+        Ahead::fed_by(Feed::Many(workers))
+    }
+
+    fn fed_by(worker: Feed) -> Ahead {
         Ahead {
-            worker: Feed::Many(workers),
+            worker,
             batch: Batch::new(),
             next: 0,
             current: None,
+            missing: vec![],
             pending: None,
             handed_whole: false,
         }
@@ -102,6 +105,7 @@ impl Ahead {
             }
         }
         self.current = Some(self.batch.to_record(self.next));
+        self.batch.missing_of(self.next, &mut self.missing);
         self.next += 1;
         Ok(true)
     }
@@ -109,6 +113,14 @@ impl Ahead {
     /// See [`crate::Reader::record`].
     pub(crate) fn record(&self) -> Option<&ByteRecord> {
         self.current.as_ref()
+    }
+
+    /// See [`crate::Reader::is_missing`].
+    pub(crate) fn missing(&self) -> &[bool] {
+        match self.current {
+            Some(_) => &self.missing,
+            None => &[],
+        }
     }
 
     /// See [`crate::Reader::read_batch`].

@@ -11,6 +11,7 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 
 use crate::batch::Batch;
+use crate::columns::Projection;
 use crate::error::{Error, ErrorKind, Position};
 use crate::input::{
     describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker, SharedBytes,
@@ -37,6 +38,8 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// ```
 pub struct Reader<R> {
     headers: Option<ByteRecord>,
+    /// Flags of the header's missing fields (see [`Reader::is_header_missing`]).
+    header_missing: Vec<bool>,
     state: State<R>,
 }
 
@@ -69,8 +72,17 @@ pub(crate) struct Parser<R> {
     csv: csv::Reader<RecordTracker<BomSafe<Decoded<R>>>>,
     /// How the input is named in error messages.
     source: String,
+    /// The header as the reader yields it: with a column selection, its selected fields.
     headers: Option<ByteRecord>,
+    header_missing: Vec<bool>,
+    /// The record being parsed, every field of it.
     record: Record,
+    /// The column selection, resolved; `None` when every field is read.
+    projection: Option<Projection>,
+    /// With a projection, the current record: the selected fields of `record`, and the
+    /// flags of those missing from it (empty when none is).
+    selected: ByteRecord,
+    missing: Vec<bool>,
     has_current: bool,
     exhausted: bool,
     /// An error met while filling a batch that already held records: reported next time,
@@ -173,7 +185,7 @@ impl<R: Read + Send + 'static> Reader<R> {
         range: &Range,
         wrap: impl FnOnce(Cursor<Vec<u8>>) -> R,
     ) -> Result<Self, Error> {
-        options.validate()?;
+        options.validate_for_reading()?;
         crate::summary::require_plain(data, options)?;
         check_range(range, data.len() as u64, "the input")?;
         let first =
@@ -197,7 +209,7 @@ impl<R: Read + Send + 'static> Reader<R> {
         wrap: impl FnOnce(FileRange) -> R,
     ) -> Result<Self, Error> {
         let path = path.as_ref();
-        options.validate()?;
+        options.validate_for_reading()?;
         let (file, meta) = open_file(path)?;
         let shown = describe_path(path);
         let failed = |e: std::io::Error| Error::io(format_args!("cannot read {shown}"), &e);
@@ -292,7 +304,8 @@ impl<R: Read + Send + 'static> Reader<R> {
         wrap: impl FnOnce(File) -> R,
     ) -> Result<Self, Error> {
         let path = path.as_ref();
-        options.validate()?;
+        // Before the file is opened, as Parser::new checks again.
+        options.validate_for_reading()?;
         let (file, meta) = open_file(path)?;
         let source = describe_path(path);
         // A second handle for the workers (a duplicate, so it is this very file).
@@ -321,7 +334,7 @@ impl<R: Read + Send + 'static> Reader<R> {
         options: &Options,
         wrap: impl FnOnce(SharedBytes) -> R,
     ) -> Result<Self, Error> {
-        options.validate()?;
+        options.validate_for_reading()?;
         let plain = crate::input::is_plain(&data, options.decompress());
         let ahead = match (options.read_ahead(), plain) {
             (true, true) => {
@@ -383,6 +396,7 @@ impl<R: Read> Reader<R> {
     fn with_parser(parser: Parser<R>) -> Self {
         Reader {
             headers: parser.headers.clone(),
+            header_missing: parser.header_missing.clone(),
             state: State::Here {
                 parser,
                 start_ahead: None,
@@ -393,6 +407,24 @@ impl<R: Read> Reader<R> {
     /// The header record: `Some` (empty for empty input) when `has_header` is on.
     pub fn headers(&self) -> Option<&ByteRecord> {
         self.headers.as_ref()
+    }
+
+    /// Whether header field `i` is missing: selected (see [`Options::set_columns`]) past
+    /// the end of the header, and so an empty field. False when there is no such field.
+    pub fn is_header_missing(&self, i: usize) -> bool {
+        self.header_missing.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether field `i` of the current record is missing: selected (see
+    /// [`Options::set_columns`]) past the end of a short record, and so an empty field.
+    /// False when there is no current record or no such field.
+    pub fn is_missing(&self, i: usize) -> bool {
+        let missing = match &self.state {
+            State::Here { parser, .. } => parser.missing(),
+            State::Ahead(ahead) => ahead.missing(),
+            State::Moving => &[],
+        };
+        missing.get(i).copied().unwrap_or(false)
     }
 
     /// Moves parsing to the read-ahead worker, which will read batches of `max_records`,
@@ -487,7 +519,7 @@ impl<R: Read> Parser<R> {
         source: String,
         relocation: Option<Relocation>,
     ) -> Result<Self, Error> {
-        options.validate()?;
+        options.validate_for_reading()?;
         let input = RecordTracker::new(
             BomSafe::new(Decoded::new(rdr, options.decompress())),
             options,
@@ -504,6 +536,13 @@ impl<R: Read> Parser<R> {
         if let (Some(h), Some(at)) = (&mut headers, header_at) {
             h.set_position(Some(at.to_csv()));
         }
+        let projection = Projection::resolve(options.columns(), headers.as_ref())?;
+        let mut header_missing = vec![];
+        if let (Some(p), Some(h)) = (&projection, &mut headers) {
+            let mut selected = ByteRecord::new();
+            p.project(h, &mut selected, &mut header_missing);
+            *h = selected;
+        }
         let record = if options.utf8() {
             Record::Text(StringRecord::new())
         } else {
@@ -513,7 +552,11 @@ impl<R: Read> Parser<R> {
             csv,
             source,
             headers,
+            header_missing,
             record,
+            projection,
+            selected: ByteRecord::new(),
+            missing: vec![],
             has_current: false,
             exhausted: false,
             pending: None,
@@ -548,6 +591,20 @@ impl<R: Read> Parser<R> {
 
     /// See [`Reader::next_record`].
     fn next_record(&mut self) -> Result<bool, Error> {
+        let more = self.parse_next()?;
+        if let (true, Some(p)) = (more, &self.projection) {
+            p.project(
+                self.record.as_bytes(),
+                &mut self.selected,
+                &mut self.missing,
+            );
+        }
+        Ok(more)
+    }
+
+    /// Parses the next record into `record`, every field of it: what
+    /// [`Parser::next_record`] does before the column selection.
+    fn parse_next(&mut self) -> Result<bool, Error> {
         self.has_current = false;
         if let Some(e) = self.pending.take() {
             return Err(e);
@@ -583,7 +640,18 @@ impl<R: Read> Parser<R> {
     }
 
     fn record(&self) -> Option<&ByteRecord> {
-        self.has_current.then(|| self.record.as_bytes())
+        self.has_current.then(|| match self.projection {
+            Some(_) => &self.selected,
+            None => self.record.as_bytes(),
+        })
+    }
+
+    /// See [`Reader::is_missing`].
+    fn missing(&self) -> &[bool] {
+        match self.has_current {
+            true => &self.missing,
+            false => &[],
+        }
     }
 
     /// See [`Reader::read_batch`].
@@ -594,8 +662,9 @@ impl<R: Read> Parser<R> {
     ) -> Result<usize, Error> {
         batch.clear();
         while batch.len() < max_records && batch.data().len() < BATCH_BYTES {
-            match self.next_record() {
-                Ok(true) => batch.push(self.record.as_bytes()),
+            // Straight from the parser's record: only selected fields are copied.
+            match self.parse_next() {
+                Ok(true) => batch.push(self.record.as_bytes(), self.projection.as_ref()),
                 Ok(false) => break,
                 Err(e) if batch.is_empty() => return Err(e),
                 Err(e) => {

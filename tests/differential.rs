@@ -517,3 +517,212 @@ proptest! {
         prop_assert_eq!(csvr::count_bytes(&data, &o).map_err(failure), expected);
     }
 }
+
+/// A record as a reader with a column selection yields it: its fields, which of them are
+/// missing, and where it starts; or the error in its place.
+type Selected = Result<(Fields, Vec<bool>, Position), Failed>;
+
+/// The oracle's header and records, projected onto `columns`.
+fn oracle_selected(
+    d: &Dialect,
+    data: &[u8],
+    columns: &[usize],
+) -> (Option<(Fields, Vec<bool>)>, Vec<Selected>) {
+    let (header, steps) = oracle_steps(d, data, data.len() + 2);
+    let header = header.map(|h| project(&h.expect("an oracle header").0, columns));
+    let steps = steps
+        .into_iter()
+        .map(|s| {
+            s.map(|(fields, at)| {
+                let (fields, missing) = project(&fields, columns);
+                (fields, missing, at)
+            })
+        })
+        .collect();
+    (header, steps)
+}
+
+/// The header of a reader with a column selection, with its missing flags.
+fn selected_header<R: Read>(rdr: &Reader<R>) -> Option<(Fields, Vec<bool>)> {
+    rdr.headers().map(|h| {
+        assert!(!rdr.is_header_missing(h.len()));
+        let missing = (0..h.len()).map(|i| rdr.is_header_missing(i)).collect();
+        (h.iter().map(<[u8]>::to_vec).collect(), missing)
+    })
+}
+
+/// Every record, one at a time.
+fn selected_records<R: Read>(rdr: &mut Reader<R>, limit: usize) -> Vec<Selected> {
+    let mut got = vec![];
+    while got.len() < limit {
+        match rdr.next_record() {
+            Ok(true) => {
+                let r = rdr.record().unwrap();
+                assert!(!rdr.is_missing(r.len()));
+                let missing = (0..r.len()).map(|i| rdr.is_missing(i)).collect();
+                let fields = r.iter().map(<[u8]>::to_vec).collect();
+                got.push(Ok((fields, missing, rdr.position().unwrap())));
+            }
+            Ok(false) => {
+                assert!(!rdr.is_missing(0));
+                break;
+            }
+            Err(e) => got.push(Err((e.kind(), e.position()))),
+        }
+    }
+    got
+}
+
+/// Every record, in batches of up to `max`; checks the batch's own view of the flags.
+fn selected_batches<R: Read>(rdr: &mut Reader<R>, max: usize, limit: usize) -> Vec<Selected> {
+    let mut batch = csvr::Batch::new();
+    let mut got = vec![];
+    while got.len() < limit {
+        match rdr.read_batch(max, &mut batch) {
+            Ok(0) => break,
+            Ok(n) => {
+                let fields = batch.field_ends().len();
+                let flags: Vec<bool> = (0..fields).map(|f| batch.is_missing(f)).collect();
+                match batch.missing() {
+                    None => assert!(!flags.contains(&true)),
+                    Some(m) => assert_eq!(m, &flags[..]),
+                }
+                let mut first = 0;
+                for i in 0..n {
+                    let end = batch.record_ends()[i];
+                    let record = batch.record(i).into_iter().map(<[u8]>::to_vec).collect();
+                    got.push(Ok((
+                        record,
+                        flags[first..end].to_vec(),
+                        batch.positions()[i],
+                    )));
+                    first = end;
+                }
+            }
+            Err(e) => got.push(Err((e.kind(), e.position()))),
+        }
+    }
+    got
+}
+
+/// Reads `data` with `columns` selected by `select`, per record and in batches, here and
+/// reading ahead, and checks each against the oracle's projection onto `indexes`.
+fn selection_equals_the_oracle(
+    d: &Dialect,
+    data: &[u8],
+    select: csvr::Columns,
+    indexes: &[usize],
+    max: usize,
+) -> Result<(), TestCaseError> {
+    let (header, records) = oracle_selected(d, data, indexes);
+    let limit = data.len() + 2;
+    for ahead in [false, true] {
+        let mut opts = options(d);
+        opts.set_columns(select.clone()).set_read_ahead(ahead);
+        for batches in [false, true] {
+            let mut rdr = Reader::from_bytes(data.to_vec(), &opts).unwrap();
+            prop_assert_eq!(&selected_header(&rdr), &header);
+            let got = match batches {
+                false => selected_records(&mut rdr, limit),
+                true => selected_batches(&mut rdr, max, limit),
+            };
+            prop_assert_eq!(&got, &records, "ahead {} batches {}", ahead, batches);
+        }
+        // Counting ignores the selection.
+        prop_assert_eq!(
+            counted(csvr::count_bytes(data, &opts)),
+            oracle_count(d, data)
+        );
+    }
+    Ok(())
+}
+
+/// Checks a selection by index and, where the header allows, the same one by name.
+fn columns_equal_the_oracle(
+    d: &Dialect,
+    data: &[u8],
+    columns: Vec<usize>,
+    max: usize,
+) -> Result<(), TestCaseError> {
+    let opts = options(d);
+    if opts.validate().is_err() {
+        return Ok(());
+    }
+    let header = match oracle_steps(d, data, 0).0 {
+        Some(Err(_)) => return Ok(()), // the reader fails to open, selection or not
+        Some(Ok((h, _))) => Some(h),
+        None => None,
+    };
+    selection_equals_the_oracle(
+        d,
+        data,
+        csvr::Columns::indexes(columns.clone()),
+        &columns,
+        max,
+    )?;
+    // By name: the UTF-8 names among the selected header fields, each meaning the first
+    // field of that name.
+    let Some(header) = header else {
+        return Ok(());
+    };
+    let names: Vec<String> = columns
+        .iter()
+        .filter_map(|&i| header.get(i))
+        .filter_map(|h| String::from_utf8(h.clone()).ok())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let indexes: Vec<usize> = names
+        .iter()
+        .map(|n| header.iter().position(|h| h == n.as_bytes()).unwrap())
+        .collect();
+    selection_equals_the_oracle(d, data, csvr::Columns::names(names), &indexes, max)
+}
+
+fn columns() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0usize..6, 1..6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// A column selection yields the oracle's records projected onto it, missing fields
+    /// flagged, one at a time and in batches, with and without reading ahead; counts are
+    /// unchanged.
+    #[test]
+    fn columns_are_the_oracles_projection(
+        d in dialect(), data in input(), columns in columns(), max in 1usize..6,
+    ) {
+        columns_equal_the_oracle(&d, &data, columns, max)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// The same over inputs of many batches.
+    #[test]
+    fn columns_over_large_inputs_are_the_oracles_projection(
+        d in dialect(), data in big_input(), columns in columns(), max in 1usize..300,
+    ) {
+        columns_equal_the_oracle(&d, &data, columns, max)?;
+    }
+}
+
+#[test]
+fn names_need_a_header_and_must_be_in_it() {
+    let mut opts = Options::new();
+    opts.set_columns(csvr::Columns::names(["b", "nope"]));
+    let err = Reader::from_bytes(b"a,b\n1,2\n".to_vec(), &opts)
+        .err()
+        .unwrap();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert!(err.to_string().contains("\"nope\""), "{err}");
+    opts.set_has_header(false);
+    let err = Reader::from_bytes(b"a,b\n".to_vec(), &opts).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    assert!(err.to_string().contains("has_header"), "{err}");
+    // Counting ignores the selection, even one that could not be read.
+    assert_eq!(csvr::count_bytes(b"a,b\n", &opts).unwrap(), 1);
+}

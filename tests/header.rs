@@ -137,3 +137,17 @@ fn header_declares_the_summaries_of_v0_2() {
         ]
     );
 }
+
+/// The column selection of v0.2 ("Summaries, ranges, parallel reading, columns" in
+/// shared/API.md), as written there.
+#[test]
+fn header_declares_the_column_selection_of_v0_2() {
+    let header = include_str!("../include/csvr.h");
+    for declaration in [
+        "enum csvr_status csvr_options_set_columns(struct csvr_options *opts,\n                                          const size_t *indexes,\n                                          size_t n);",
+        "enum csvr_status csvr_options_set_column_names(struct csvr_options *opts,\n                                               const char *const *names,\n                                               size_t n);",
+        "enum csvr_status csvr_reader_batch_missing(const struct csvr_reader *r, const bool **out);",
+    ] {
+        assert!(header.contains(declaration), "{declaration} missing");
+    }
+}

@@ -222,6 +222,28 @@ public:
     /// Parse one batch ahead on a thread of the reader's own (files and bytes; default false).
     Options& read_ahead(bool yes) & { return set(csvr_options_set_read_ahead, yes); }
     Options&& read_ahead(bool yes) && { return std::move(read_ahead(yes)); }
+    /// Read only these fields, by 0-based index, in this order (an index may repeat); a
+    /// selected field past the end of a short record reads as empty (Record::missing says
+    /// which). Headers hold the selected fields too; counting ignores the selection. An
+    /// empty list selects every field (the default); replaces a selection by name.
+    Options& columns(const std::vector<std::size_t>& indexes) & {
+        detail::check(csvr_options_set_columns(handle_, indexes.data(), indexes.size()));
+        return *this;
+    }
+    Options&& columns(const std::vector<std::size_t>& indexes) && { return std::move(columns(indexes)); }
+    /// Read only the fields under these header names (UTF-8; the first field of a name
+    /// the header repeats), in this order. Opening a reader throws CSVR_ERR_INVALID for a
+    /// name not in the header, or when has_header is off. Otherwise as the index overload.
+    Options& columns(const std::vector<std::string>& names) & {
+        std::vector<const char*> c_names;
+        c_names.reserve(names.size());
+        for (const std::string& name : names) {
+            c_names.push_back(name.c_str());
+        }
+        detail::check(csvr_options_set_column_names(handle_, c_names.data(), c_names.size()));
+        return *this;
+    }
+    Options&& columns(const std::vector<std::string>& names) && { return std::move(columns(names)); }
 
     /// The C handle, for calling the C API directly; still owned by this object.
     const csvr_options* get() const noexcept { return handle_; }
@@ -285,6 +307,15 @@ public:
         return detail::view(data, len);
     }
     std::string_view at(std::size_t i) const { return (*this)[i]; }
+
+    /// Whether field `i` is missing: selected by Options::columns past the end of this
+    /// (short) record, so that it reads as empty. Throws if `i` is out of range.
+    bool missing(std::size_t i) const {
+        const std::uint8_t* data = nullptr;
+        std::size_t len = 0;
+        detail::check(csvr_reader_field(reader_, i, &data, &len));
+        return data == nullptr;
+    }
 
     iterator begin() const { return iterator(this, 0); }
     iterator end() const { return iterator(this, size_); }

@@ -164,10 +164,12 @@ pub(crate) unsafe fn arg_bytes<'a>(data: *const u8, len: usize) -> Result<&'a [u
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
-/// Borrows `n` values at `p`; NULL is allowed only when `n` is 0.
+/// Borrows the `n` values at `p` (an array argument named `name`); `p` may be NULL only
+/// when `n` is 0, the empty list.
 ///
 /// # Safety
-/// `p` is NULL or points to `n` readable, initialised `T`s that stay unchanged for `'a`.
+/// If `n > 0`, `p` is NULL or points to `n` readable, aligned values of `T` that stay
+/// unchanged for `'a`.
 pub(crate) unsafe fn arg_slice<'a, T>(
     p: *const T,
     n: usize,
@@ -179,7 +181,10 @@ pub(crate) unsafe fn arg_slice<'a, T>(
     if p.is_null() {
         return Err(Failure::Null(name));
     }
-    // SAFETY: non-NULL and `n` readable values per the caller.
+    if n > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Error::invalid(format!("{name}: {n} entries are more than any array")).into());
+    }
+    // SAFETY: non-NULL, the size bounded by isize::MAX, and readable per the caller.
     Ok(unsafe { std::slice::from_raw_parts(p, n) })
 }
 

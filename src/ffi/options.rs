@@ -1,13 +1,15 @@
 //! `csvr_options`: a mutable, owned set of reading options.
 
+use std::ffi::{c_char, CStr};
 use std::panic::catch_unwind;
 use std::ptr;
 
-use super::boundary::{arg_mut, guard, Failure};
+use super::boundary::{arg_mut, arg_slice, guard, Failure};
 use super::CSVR_TRIM_NONE;
 use super::{csvr_decompress, CSVR_DECOMPRESS_AUTO, CSVR_DECOMPRESS_GZIP};
 use super::{csvr_status, csvr_trim, CSVR_TRIM_ALL, CSVR_TRIM_FIELDS, CSVR_TRIM_HEADERS};
 use super::{CSVR_DECOMPRESS_NONE, CSVR_DECOMPRESS_ZSTD};
+use crate::columns::Columns;
 use crate::error::Error;
 use crate::options::{Decompress, Options, Terminator, Trim};
 
@@ -431,4 +433,80 @@ pub unsafe extern "C" fn csvr_options_set_utf8(opts: *mut csvr_options, yes: boo
             Ok(())
         })
     }
+}
+
+/// Selects the fields readers yield: the `n` 0-based `indexes`, in this order (an index may
+/// appear more than once). Records and the header then hold exactly these fields; a
+/// selected field past the end of a short record (or of the header) is an empty field
+/// for which `csvr_reader_field` (`csvr_reader_header`) gives `*data == NULL` and
+/// `csvr_reader_batch_missing` a flag. `n == 0` clears the selection (every field, the
+/// default); `indexes` may then be NULL. Replaces a selection by name. The indexes are
+/// copied. Counting ignores the selection.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL, or `indexes` is NULL and `n > 0` (the
+/// options are then unchanged).
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using; `indexes` is
+/// NULL or points to `n` readable `size_t`.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_columns(
+    opts: *mut csvr_options,
+    indexes: *const usize,
+    n: usize,
+) -> csvr_status {
+    guard("csvr_options_set_columns", || {
+        // SAFETY: the caller's contract for each argument.
+        let (opts, indexes) =
+            unsafe { (arg_mut(opts, "opts")?, arg_slice(indexes, n, "indexes")?) };
+        opts.inner
+            .set_columns(Columns::indexes(indexes.iter().copied()));
+        Ok(csvr_status::CSVR_OK)
+    })
+}
+
+/// Selects the fields readers yield by header name: the `n` NUL-terminated UTF-8 `names`,
+/// in this order, resolved against the header when a reader opens (after trimming, if
+/// the header is trimmed). A name the header holds twice means its first occurrence.
+/// Opening a reader fails with `CSVR_ERR_INVALID` when a name is not in the header (the
+/// message names it) or when `has_header` is off. Otherwise as
+/// `csvr_options_set_columns`, which this replaces; `n == 0` clears the selection. The
+/// names are copied.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL, `names` is NULL and `n > 0`, or an entry
+/// is NULL; `CSVR_ERR_INVALID` if a name is not UTF-8 (the options are then unchanged).
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using; `names` is NULL
+/// or points to `n` pointers, each NULL or NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_column_names(
+    opts: *mut csvr_options,
+    names: *const *const c_char,
+    n: usize,
+) -> csvr_status {
+    guard("csvr_options_set_column_names", || {
+        // SAFETY: the caller's contract for each argument.
+        let (opts, names) = unsafe { (arg_mut(opts, "opts")?, arg_slice(names, n, "names")?) };
+        let names = names
+            .iter()
+            .enumerate()
+            .map(|(i, &name)| {
+                if name.is_null() {
+                    return Err(Failure::Null("names[i]"));
+                }
+                // SAFETY: non-NULL and NUL-terminated per the caller.
+                let bytes = unsafe { CStr::from_ptr(name) }.to_bytes();
+                std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+                    Error::invalid(format!(
+                        "column name {i} ({}) is not UTF-8",
+                        String::from_utf8_lossy(bytes)
+                    ))
+                    .into()
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        opts.inner.set_columns(Columns::names(names));
+        Ok(csvr_status::CSVR_OK)
+    })
 }

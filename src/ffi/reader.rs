@@ -39,6 +39,8 @@ pub struct csvr_reader {
 /// `[j == 0 ? 0 : field_ends[j-1] + 1, field_ends[j])`; record `i` holds fields
 /// `[i == 0 ? 0 : record_ends[i-1], record_ends[i])`. When `framed` is true no field
 /// contains either separator byte, so splitting `data` on them gives the same fields.
+/// With a column selection, a selected field past the end of a short record is an empty
+/// field here, and `csvr_reader_batch_missing` flags it.
 ///
 /// ```c
 /// csvr_batch b;
@@ -361,7 +363,9 @@ pub unsafe extern "C" fn csvr_reader_field_count(
 /// Writes field `i` (0-based) of the current record to `*data` and `*len`. The bytes are
 /// not NUL-terminated and may contain any byte; they are borrowed from the reader and
 /// stay valid until the next `csvr_reader_next`, `csvr_reader_count` or `csvr_reader_free`
-/// on it. An empty field has `*len == 0` (and `*data` must not be read).
+/// on it. An empty field has `*len == 0` (and `*data` must not be read); `*data` is NULL
+/// only for a missing field: one selected by `csvr_options_set_columns` (or
+/// `_set_column_names`) past the end of a short record.
 ///
 /// Errors: `CSVR_ERR_NULL`; `CSVR_ERR_INVALID` if there is no current record or `i` is
 /// out of range.
@@ -381,7 +385,11 @@ pub unsafe extern "C" fn csvr_reader_field(
         with_reader("csvr_reader_field", r, |reader| {
             let (data, len) = (arg_out(data, "data")?, arg_out(len, "len")?);
             let (ptr, n) = field_at(current(reader)?, i, "field")?;
-            data.write(ptr);
+            data.write(if reader.is_missing(i) {
+                std::ptr::null()
+            } else {
+                ptr
+            });
             len.write(n);
             Ok(CSVR_OK)
         })
@@ -412,7 +420,8 @@ pub unsafe extern "C" fn csvr_reader_header_count(
 
 /// Writes header field `i` (0-based) to `*data` and `*len`. The bytes are not
 /// NUL-terminated; they are borrowed from the reader and stay valid until
-/// `csvr_reader_free`.
+/// `csvr_reader_free`. With a column selection the header holds the selected fields;
+/// `*data` is NULL (and `*len` 0) for one past the end of the header.
 ///
 /// Errors: `CSVR_ERR_NULL`; `CSVR_ERR_INVALID` if `i` is out of range (always, when
 /// `has_header` is off).
@@ -433,7 +442,11 @@ pub unsafe extern "C" fn csvr_reader_header(
             let (data, len) = (arg_out(data, "data")?, arg_out(len, "len")?);
             let empty = ByteRecord::new();
             let (ptr, n) = field_at(reader.headers().unwrap_or(&empty), i, "header")?;
-            data.write(ptr);
+            data.write(if reader.is_header_missing(i) {
+                std::ptr::null()
+            } else {
+                ptr
+            });
             len.write(n);
             Ok(CSVR_OK)
         })
@@ -539,6 +552,34 @@ pub unsafe extern "C" fn csvr_reader_next_batch(
             Ok(CSVR_OK)
         })
     }
+}
+
+/// Writes to `*out` the missing-field flags of the batch the last
+/// `csvr_reader_next_batch` described: NULL when none of its fields is missing, which is
+/// always so without a column selection; otherwise one `bool` per field of the batch
+/// (`record_ends[records - 1]` of them, indexed as `field_ends` is), true for a field
+/// selected by `csvr_options_set_columns` past the end of its record (it is stored as an
+/// empty field). Borrowed like the batch's own pointers, until the reader next advances.
+/// (A function of its own rather than a member of `csvr_batch`, so that the struct, which
+/// callers allocate, keeps its size.)
+///
+/// Errors: `CSVR_ERR_NULL`.
+///
+/// # Safety
+/// `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_reader_batch_missing(
+    r: *const csvr_reader,
+    out: *mut *const bool,
+) -> csvr_status {
+    guard("csvr_reader_batch_missing", || {
+        // SAFETY: the caller's contract for `r` and `out`.
+        let (handle, out) = unsafe { (arg_ref(r, "r")?, arg_out(out, "out")?) };
+        unpoisoned(&handle.poisoned, &handle.batch, |batch| {
+            out.write(batch.missing().map_or(std::ptr::null(), <[bool]>::as_ptr));
+            Ok(CSVR_OK)
+        })
+    })
 }
 
 /// Frees a reader and closes its file (a file descriptor given to `csvr_reader_from_fd`

@@ -449,6 +449,27 @@ void test_summaries() {
         CHECK(fold_error.position()->line == counted.position()->line);
     }
     EXPECT_ERROR(CSVR_ERR_PARSE, csvr::split_bytes(ragged, 2, strict));
+// Options::columns, by index and by name, in the fluent style; missing fields.
+void test_columns() {
+    const std::string data = "id,name,city\n1,Ada,London\n2\n";
+    csvr::Options by_index = csvr::Options().columns(std::vector<std::size_t>{2, 0});
+    csvr::Options by_name;
+    by_name.has_header(true).columns(std::vector<std::string>{"city", "id"});
+    for (const csvr::Options* options : {&by_index, &by_name}) {
+        csvr::Reader reader = csvr::Reader::from_bytes(data, *options);
+        CHECK((reader.headers() == std::vector<std::string_view>{"city", "id"}));
+        CHECK(reader.next());
+        CHECK((reader.record().fields() == std::vector<std::string_view>{"London", "1"}));
+        CHECK(!reader.record().missing(0));
+        CHECK(reader.next());
+        CHECK((reader.record().fields() == std::vector<std::string_view>{"", "2"}));
+        CHECK(reader.record().missing(0) && !reader.record().missing(1));
+        CHECK(!reader.next());
+        CHECK(csvr::count_bytes(data, *options) == 2);
+    }
+    csvr::Options unknown = csvr::Options().columns(std::vector<std::string>{"town"});
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_INVALID, csvr::Reader::from_bytes(data, unknown));
+    CHECK(contains(e.what(), "\"town\""));
 }
 
 }  // namespace
@@ -464,6 +485,7 @@ int main() {
     test_files();
     test_streams_and_fds();
     test_summaries();
+    test_columns();
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed > 0 ? 1 : 0;
 }

@@ -323,3 +323,15 @@ pub fn status_of(kind: ErrorKind) -> i32 {
         ErrorKind::Panic => CSVR_ERR_PANIC,
     }) as i32
 }
+
+/// The oracle's column selection: the fields at `columns` of `fields`, in that order, a
+/// field past the end as empty, and for each whether it was past the end (missing).
+pub fn project(fields: &Fields, columns: &[usize]) -> (Fields, Vec<bool>) {
+    columns
+        .iter()
+        .map(|&i| match fields.get(i) {
+            Some(f) => (f.clone(), false),
+            None => (vec![], true),
+        })
+        .unzip()
+}

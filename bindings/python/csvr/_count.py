@@ -47,8 +47,10 @@ def count(
     ``decompress`` (``"auto"``: gzip and zstd found by their magic bytes; ``"none"``,
     ``"gzip"``, ``"zstd"``), ``encoding`` (``None``: the bytes as they are, unless they
     start with a UTF-16 or UTF-32 byte order mark; a codec such as ``"utf-16"`` that the
-    library cannot parse as bytes is transcoded to UTF-8 first, as for a reader). A byte
-    option is a one-character ASCII ``str`` (or a one-byte ``bytes``).
+    library cannot parse as bytes is transcoded to UTF-8 first, as for a reader),
+    ``columns`` (accepted, and checked as :class:`csvr.Reader` checks it, but ignored:
+    every record counts whichever fields are selected). A byte option is a
+    one-character ASCII ``str`` (or a one-byte ``bytes``).
 
     Raises :class:`csvr.IoError` (an :class:`OSError`) if the file cannot be read,
     :class:`csvr.ParseError` for a ragged record with ``flexible=False``, and

@@ -184,6 +184,11 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_options_set_max_record_bytes": (_status, [OptionsPtr, ctypes.c_uint64]),
     "csvr_options_set_read_ahead": (_status, [OptionsPtr, ctypes.c_bool]),
     "csvr_options_set_decompress": (_status, [OptionsPtr, ctypes.c_int]),
+    "csvr_options_set_columns": (_status, [OptionsPtr, _sizep, ctypes.c_size_t]),
+    "csvr_options_set_column_names": (
+        _status,
+        [OptionsPtr, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t],
+    ),
     "csvr_reader_open": (_status, [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
     "csvr_reader_from_bytes": (
         _status,
@@ -241,6 +246,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_split_bytes": (
         _status,
         [_data, ctypes.c_size_t, OptionsPtr, ctypes.c_size_t, ctypes.POINTER(CRange), _sizep],
+    ),
+    "csvr_reader_batch_missing": (
+        _status,
+        [ReaderPtr, ctypes.POINTER(ctypes.POINTER(ctypes.c_bool))],
     ),
 }
 

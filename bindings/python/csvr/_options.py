@@ -8,9 +8,9 @@ whether options contradict each other is the library's call.
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Callable, Optional, TypedDict, Union
+from typing import Any, Callable, Optional, Sequence, TypedDict, Union
 
 from ._errors import InvalidArgumentError, UnknownOptionError, check
 from ._lib import lib
@@ -41,6 +41,7 @@ class CountOptions(TypedDict, total=False):
     trim: str
     terminator: Optional[ByteValue]
     decompress: str
+    columns: Optional[Union[Sequence[int], Sequence[str]]]
 
 
 class ReaderOptions(CountOptions, total=False):
@@ -134,6 +135,46 @@ def _record_limit(name: str, value: object) -> int:
     return min(value, _U64_MAX)
 
 
+def _columns(name: str, value: object) -> tuple[Any, Any, int]:
+    """A column selection as (C setter, C array, length): all ``int`` (indexes) or all
+    ``str`` (header names); ``None`` or an empty list selects every field."""
+    if value is None:
+        return lib.csvr_options_set_columns, None, 0
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"{name} must be a list of ints (indexes) or of strs (header names), "
+            f"not {type(value).__name__}"
+        )
+    items = list(value)
+    if all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        for i in items:
+            if not 0 <= i <= _SIZE_MAX:
+                raise InvalidArgumentError(f"{name}: an index must be 0 or more, got {i}")
+        return lib.csvr_options_set_columns, (ctypes.c_size_t * len(items))(*items), len(items)
+    if all(isinstance(i, str) for i in items):
+        encoded = []
+        for i in items:
+            try:
+                b = i.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidArgumentError(f"{name}: {i!r} cannot be UTF-8: {exc}") from None
+            if b"\0" in b:
+                raise InvalidArgumentError(f"{name}: a name cannot hold NUL, got {i!r}")
+            encoded.append(b)
+        # The array keeps the bytes it points to alive for as long as it lives.
+        names = (ctypes.c_char_p * len(encoded))(*encoded)
+        return lib.csvr_options_set_column_names, names, len(encoded)
+    kinds = sorted({type(i).__name__ for i in items})
+    raise TypeError(
+        f"{name} must be all ints (indexes) or all strs (header names), not a mix "
+        f"of {', '.join(kinds)}"
+    )
+
+
+def _set_columns(ptr: Any, value: tuple[Any, Any, int]) -> int:
+    setter, array, n = value
+    return int(setter(ptr, array, n))
+
 
 # option name: (C setter, Python value -> C value)
 _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
@@ -151,6 +192,7 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "max_record_bytes": (lib.csvr_options_set_max_record_bytes, _record_limit),
     "read_ahead": (lib.csvr_options_set_read_ahead, _bool),
     "decompress": (lib.csvr_options_set_decompress, _choice(_DECOMPRESS)),
+    "columns": (_set_columns, _columns),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.

@@ -233,6 +233,17 @@ class Reader(Generic[Field]):
       thread of its own while Python builds the rows of this one (for files and bytes;
       the rows are the same either way).
 
+    - ``columns`` (``None``: every field): the fields to read, in this order, as a list
+      of 0-based indexes (``[0, 3]``) or of header names (``["id", "city"]``; a name
+      the header holds twice means its first field); an index may repeat. Mixing ints
+      and strs is a :class:`TypeError`. Rows and :attr:`headers` then hold exactly those
+      fields; one past the end of a short record is ``""`` (``b""`` with ``raw=True``).
+      A name not in the header, or names with ``has_header=False``, raise
+      :class:`csvr.InvalidArgumentError` (a :class:`ValueError`) naming it.
+      :meth:`count` and :func:`csvr.count` ignore the selection. Unselected fields are
+      never copied, but in text mode (UTF-8 checked by the library) a record must still
+      be UTF-8 as a whole.
+
     ``threads`` is accepted and has no effect on a reader.
 
     Iterating yields each record as a ``list[str]``; with ``raw=True`` as a

@@ -125,7 +125,12 @@ def read_prefix(path: bytes, size: int) -> bytes:
     (a pipe or a device must not lose bytes to a peek) or if it cannot be opened (the
     library's own open then reports why)."""
     try:
+        # stat before opening: opening a FIFO pairs with its writer, and closing it again
+        # breaks that writer's pipe, leaving the library's own open waiting for ever.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return b""
         with open(path, "rb", buffering=0) as file:
+            # fstat too: the path may have been replaced in between.
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 return b""
             return file.read(size) or b""
