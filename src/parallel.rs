@@ -175,6 +175,12 @@ pub(crate) struct Workers {
     ended: bool,
     held_back: bool,
     filled_max: usize,
+    /// The last batch handed over ended its range before its limit. One parser would have
+    /// gone on into the next range in the same batch, so an error at the next range's
+    /// first record is one that batch held back.
+    short_at_range_end: bool,
+    /// The last batch handed over held fewer records than it was allowed.
+    last_was_short: bool,
     /// The process that started the workers: a forked child has none of them.
     process: u32,
 }
@@ -223,6 +229,8 @@ impl Workers {
             ended: false,
             held_back: false,
             filled_max: max_records.max(1),
+            short_at_range_end: false,
+            last_was_short: false,
             process: std::process::id(),
         })
     }
@@ -269,7 +277,10 @@ impl Workers {
                 return Ok(0);
             };
             let range_over = matches!(filled.result, Ok(0));
+            let crossed = std::mem::take(&mut self.short_at_range_end);
             if range_over && self.current + 1 < self.ranges {
+                // The batch handed over before was this range's last.
+                self.short_at_range_end = crossed || self.last_was_short;
                 // This range is done; the next one's batches come from the next worker.
                 if let Some(empty) = &worker.empty {
                     let _ = empty.try_send(filled.batch);
@@ -283,7 +294,8 @@ impl Workers {
                 // Full only if the worker has batches to spare: this one is then dropped.
                 let _ = empty.try_send(batch);
             }
-            self.held_back = filled.held_back;
+            self.held_back = filled.held_back || (crossed && filled.result.is_err());
+            self.last_was_short = matches!(filled.result, Ok(n) if n < filled.max_records);
             self.filled_max = filled.max_records;
             self.ended = range_over;
             return filled.result;
