@@ -37,7 +37,7 @@ use crate::options::Options;
 
 /// The longest stretch read in one pass; the state machine takes over after it only
 /// where a stretch stops early, so a longer one would save little.
-const STRETCH: usize = 64 * 1024;
+const STRETCH: usize = 256 * 1024;
 
 /// Below this record limit stretches would be so short that the state machine, which
 /// measures every record, is the better tool.
@@ -165,7 +165,7 @@ impl Fast {
             o.starts = l.starts;
             o.first = l.first;
             o.second = l.second;
-            o.last = l.last;
+            o.last = l.last.last_mark();
             o.lead_end = l.lead_end;
             // The records that start here and end here; with no field counts kept, each
             // adds only "an inner record of 0 fields" (and none is over the limit).
@@ -189,13 +189,47 @@ struct LaneMarks {
     starts: u64,
     first: Mark,
     second: Mark,
-    last: Mark,
+    /// The last block with a record start, from which the last start's mark is made at
+    /// the end (cheaper than making it in every block).
+    last: StartsBlock,
     /// Just past the lead record (the one open at the stretch's start), once it ends.
     lead_end: u64,
     /// Whether the lead record is still open.
     in_lead: bool,
     /// Bit 0: the last byte was a terminator outside quotes (a record may start next).
     last_terminator: u64,
+}
+
+/// A block's record starts, with what a mark needs: the block's offset, its newline mask
+/// and the newlines and record starts before it.
+#[derive(Clone, Copy, Debug, Default)]
+struct StartsBlock {
+    starts: u64,
+    base: u64,
+    nl: u64,
+    newlines: u64,
+    records: u64,
+}
+
+impl StartsBlock {
+    /// The mark of the start at bit `bit`, the `nth` start of the block.
+    #[inline(always)]
+    fn mark(&self, bit: u32, nth: u64) -> Mark {
+        Mark {
+            offset: self.base + u64::from(bit),
+            newlines: self.newlines + u64::from((self.nl & ((1u64 << bit) - 1)).count_ones()),
+            records: self.records + nth,
+        }
+    }
+
+    /// The mark of the block's last start, if it has one.
+    fn last_mark(&self) -> Mark {
+        if self.starts == 0 {
+            return Mark::NONE;
+        }
+        let n = u64::from(self.starts.count_ones());
+        self.mark(63 - self.starts.leading_zeros(), n - 1)
+    }
 }
 
 impl LaneMarks {
@@ -205,35 +239,45 @@ impl LaneMarks {
             starts: 0,
             first: Mark::NONE,
             second: Mark::NONE,
-            last: Mark::NONE,
+            last: StartsBlock::default(),
             lead_end: NONE,
             in_lead: !at_record_start,
             last_terminator: u64::from(at_record_start),
         }
     }
 
-    /// Notes the record starts `starts` of a block at offset `base`, with `newlines`
-    /// newlines before the block and `nl` the block's newline mask.
+    /// Reads a block at offset `base` whose terminators outside quotes (for this lane)
+    /// are `ends`; `high` is its last valid bit, `newlines` the newlines before it and
+    /// `nl` its newline mask.
     #[inline(always)]
-    fn note(&mut self, starts: u64, base: u64, newlines: u64, nl: u64) {
-        let mark = |bit: u32, records: u64| Mark {
-            offset: base + u64::from(bit),
-            newlines: newlines + u64::from((nl & ((1u64 << bit) - 1)).count_ones()),
-            records,
-        };
-        let n = u64::from(starts.count_ones());
-        match self.starts {
-            0 => {
-                self.first = mark(starts.trailing_zeros(), 0);
-                if n > 1 {
-                    self.second = mark((starts & (starts - 1)).trailing_zeros(), 1);
+    fn read(&mut self, ends: u64, valid: u64, high: u32, base: u64, newlines: u64, nl: u64) {
+        let starts = !ends & valid & ((ends << 1) | self.last_terminator);
+        if starts != 0 {
+            let block = StartsBlock {
+                starts,
+                base,
+                nl,
+                newlines,
+                records: self.starts,
+            };
+            match self.starts {
+                0 => {
+                    self.first = block.mark(starts.trailing_zeros(), 0);
+                    if starts & (starts - 1) != 0 {
+                        self.second = block.mark((starts & (starts - 1)).trailing_zeros(), 1);
+                    }
                 }
+                1 => self.second = block.mark(starts.trailing_zeros(), 0),
+                _ => {}
             }
-            1 => self.second = mark(starts.trailing_zeros(), 1),
-            _ => {}
+            self.starts += u64::from(starts.count_ones());
+            self.last = block;
         }
-        self.last = mark(63 - starts.leading_zeros(), self.starts + n - 1);
-        self.starts += n;
+        if ends != 0 && self.in_lead {
+            self.lead_end = base + u64::from(ends.trailing_zeros()) + 1;
+            self.in_lead = false;
+        }
+        self.last_terminator = (ends >> high) & 1;
     }
 }
 
@@ -262,7 +306,15 @@ impl KernelUser for Pass<'_> {
         let whole = bytes.len() - bytes.len() % 64;
         while self.pos < whole {
             let block: &[u8; 64] = bytes[self.pos..self.pos + 64].try_into().expect("64");
-            if !self.block(k, block, u64::MAX) {
+            let (mut quotes, mut terms) = k.quotes_terms(block, &self.dialect);
+            if quotes == 0 {
+                match self.quote_free(k, terms, whole) {
+                    Some(masks) => (quotes, terms) = masks,
+                    None => break,
+                }
+            }
+            let block: &[u8; 64] = bytes[self.pos..self.pos + 64].try_into().expect("64");
+            if !self.block(k, block, (quotes, terms), u64::MAX) {
                 return;
             }
             self.pos += 64;
@@ -271,7 +323,8 @@ impl KernelUser for Pass<'_> {
         if !tail.is_empty() {
             let mut padded = [0u8; 64];
             padded[..tail.len()].copy_from_slice(tail);
-            if self.block(k, &padded, (1u64 << tail.len()) - 1) {
+            let masks = k.quotes_terms(&padded, &self.dialect);
+            if self.block(k, &padded, masks, (1u64 << tail.len()) - 1) {
                 self.pos = bytes.len();
             }
         }
@@ -279,12 +332,82 @@ impl KernelUser for Pass<'_> {
 }
 
 impl Pass<'_> {
-    /// Reads the block at `self.pos` (bits beyond `valid` are padding); false if it holds
-    /// a quote parity cannot follow for a live lane, leaving everything as before it.
+    /// Reads whole blocks from `self.pos` (up to `end`) while they hold no quote, the
+    /// first one's terminator mask being `terms`: the hot loop of most data. Returns the
+    /// masks of the block with a quote it stopped at (at `self.pos`), or `None` at `end`.
     #[inline(always)]
-    fn block(&mut self, k: &impl BlockKernels, block: &[u8; 64], valid: u64) -> bool {
+    fn quote_free(
+        &mut self,
+        k: &impl BlockKernels,
+        mut terms: u64,
+        end: usize,
+    ) -> Option<(u64, u64)> {
+        let (bytes, d) = (self.bytes, self.dialect);
+        let block_at = |pos: usize| -> &[u8; 64] { bytes[pos..pos + 64].try_into().expect("64") };
+        let lf_only = d.terminators == [b'\n'; 2];
+        // Through such blocks the quote state stays put: only the lane outside quotes sees
+        // terminators. Locals, so that the loop keeps them in registers.
+        let outside = (self.parity & 1) as usize;
+        let live = self.live[outside];
+        let mut lane = self.lanes[outside];
+        let mut newlines = self.newlines;
+        let mut pos = self.pos;
+        let next = loop {
+            let nl = if lf_only {
+                terms
+            } else {
+                k.delims(block_at(pos), &self.newline)
+            };
+            if live {
+                let base = self.at + pos as u64;
+                if lane.in_lead || lane.starts < 2 {
+                    lane.read(terms, u64::MAX, 63, base, newlines, nl);
+                } else {
+                    // Past the first two starts only the last one's block is kept.
+                    let starts = !terms & ((terms << 1) | lane.last_terminator);
+                    if starts != 0 {
+                        lane.last = StartsBlock {
+                            starts,
+                            base,
+                            nl,
+                            newlines,
+                            records: lane.starts,
+                        };
+                        lane.starts += u64::from(starts.count_ones());
+                    }
+                    lane.last_terminator = terms >> 63;
+                }
+            }
+            newlines += u64::from(nl.count_ones());
+            pos += 64;
+            if pos >= end {
+                break None;
+            }
+            let (q, t) = k.quotes_terms(block_at(pos), &d);
+            if q != 0 {
+                break Some((q, t));
+            }
+            terms = t;
+        };
+        self.lanes[outside] = lane;
+        self.newlines = newlines;
+        self.pos = pos;
+        self.last_boundary = u64::from(d.is_boundary(bytes[pos - 1]));
+        next
+    }
+
+    /// Reads the block at `self.pos` (bits beyond `valid` are padding), whose quote and
+    /// terminator masks are `masks`; false if it holds a quote parity cannot follow for a
+    /// live lane, leaving everything as before it.
+    #[inline(always)]
+    fn block(
+        &mut self,
+        k: &impl BlockKernels,
+        block: &[u8; 64],
+        (quotes, terms): (u64, u64),
+        valid: u64,
+    ) -> bool {
         let d = &self.dialect;
-        let (quotes, terms) = k.quotes_terms(block, d);
         let (quotes, terms) = (quotes & valid, terms & valid);
         let nl = if d.terminators == [b'\n'; 2] {
             terms
@@ -292,47 +415,40 @@ impl Pass<'_> {
             k.delims(block, &self.newline) & valid
         };
         let high = 63 - valid.leading_zeros(); // the last valid bit
-        let inside = if quotes == 0 {
-            // No quote: the quote state stays put, and no opening quote needs a check.
-            self.last_boundary = u64::from(d.is_boundary(block[high as usize]));
-            self.parity
-        } else {
-            let boundary = (k.delims(block, d) | terms | quotes) & valid;
-            // Lane 0's quote state after each byte (lane 1's is the complement), and
-            // before each byte: a quote with lane 0 outside before it opens for lane 0.
-            let inside = k.prefix_xor(quotes) ^ self.parity;
-            let before = inside ^ quotes;
-            let may_open = (boundary << 1) | self.last_boundary;
-            let bad = [quotes & !before & !may_open, quotes & before & !may_open];
-            let first_bad = (0..2)
-                .filter(|&lane| self.live[lane] && bad[lane] != 0)
-                .map(|lane| bad[lane].trailing_zeros())
-                .min();
-            if let Some(bit) = first_bad {
-                self.irregular_at = Some(self.at + self.pos as u64 + u64::from(bit));
-                return false;
-            }
-            self.last_boundary = (boundary >> high) & 1;
-            inside
-        };
         let base = self.at + self.pos as u64;
-        for lane in 0..2 {
-            if !self.live[lane] {
-                continue;
+        if quotes == 0 {
+            // Most blocks hold no quote: the quote state stays put, so only the lane
+            // outside quotes sees terminators, and no opening quote needs a check.
+            let outside = (self.parity & 1) as usize;
+            if self.live[outside] {
+                self.lanes[outside].read(terms, valid, high, base, self.newlines, nl);
             }
-            let lane_inside = if lane == 0 { inside } else { !inside };
-            let ends = terms & !lane_inside;
-            let l = &mut self.lanes[lane];
-            let starts = !ends & valid & ((ends << 1) | l.last_terminator);
-            if starts != 0 {
-                l.note(starts, base, self.newlines, nl);
-            }
-            if ends != 0 && l.in_lead {
-                l.lead_end = base + u64::from(ends.trailing_zeros()) + 1;
-                l.in_lead = false;
-            }
-            l.last_terminator = (ends >> high) & 1;
+            self.last_boundary = u64::from(d.is_boundary(block[high as usize]));
+            self.newlines += u64::from(nl.count_ones());
+            return true;
         }
+        let boundary = (k.delims(block, d) | terms | quotes) & valid;
+        // Lane 0's quote state after each byte (lane 1's is the complement), and before
+        // each byte: a quote with lane 0 outside before it opens for lane 0.
+        let inside = k.prefix_xor(quotes) ^ self.parity;
+        let before = inside ^ quotes;
+        let may_open = (boundary << 1) | self.last_boundary;
+        let bad = [quotes & !before & !may_open, quotes & before & !may_open];
+        let first_bad = (0..2)
+            .filter(|&lane| self.live[lane] && bad[lane] != 0)
+            .map(|lane| bad[lane].trailing_zeros())
+            .min();
+        if let Some(bit) = first_bad {
+            self.irregular_at = Some(base + u64::from(bit));
+            return false;
+        }
+        for (lane, lane_inside) in [inside, !inside].into_iter().enumerate() {
+            if self.live[lane] {
+                let ends = terms & !lane_inside;
+                self.lanes[lane].read(ends, valid, high, base, self.newlines, nl);
+            }
+        }
+        self.last_boundary = (boundary >> high) & 1;
         self.newlines += u64::from(nl.count_ones());
         self.parity = 0u64.wrapping_sub((inside >> high) & 1);
         true
