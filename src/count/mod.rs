@@ -15,10 +15,10 @@
 //! (`long_records`). With the limit off, an endless record is counted for ever, as `wc -l`
 //! would.
 
-mod classify;
+pub(crate) mod classify;
 mod long_records;
 mod parallel;
-mod scan;
+pub(crate) mod scan;
 mod streaming;
 
 use std::fs::{File, Metadata};

@@ -45,12 +45,12 @@ impl FastDialect {
         })
     }
 
-    fn is_terminator(&self, b: u8) -> bool {
+    pub(crate) fn is_terminator(&self, b: u8) -> bool {
         self.terminators.contains(&b)
     }
 
     /// May this byte stand right before an opening quote (or after a closing one)?
-    fn is_boundary(&self, b: u8) -> bool {
+    pub(crate) fn is_boundary(&self, b: u8) -> bool {
         b == self.delimiter || self.is_terminator(b) || Some(b) == self.quote
     }
 }
@@ -135,12 +135,117 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
-/// The CPU-specific pieces of the hot loop, passed as closures so that they inline into
-/// a loop compiled for the same CPU features.
+/// The CPU-specific pieces of a block loop: the classification of 64 bytes and the
+/// quote parity. A loop written against this trait and run through [`with_kernels`] is
+/// compiled once per CPU feature set, with the kernels inlined into it; the counting
+/// scanner and the summaries' fast path both run this way.
+pub(crate) trait BlockKernels {
+    /// The quote and terminator masks: all a block without quotes needs.
+    fn quotes_terms(&self, block: &[u8; 64], d: &FastDialect) -> (u64, u64);
+    /// The delimiter mask (with another `FastDialect`, the mask of any one byte).
+    fn delims(&self, block: &[u8; 64], d: &FastDialect) -> u64;
+    /// Inclusive prefix XOR: bit i is the parity of the set bits at positions 0..=i.
+    fn prefix_xor(&self, x: u64) -> u64;
+}
+
+/// A block loop, run with the kernels of the CPU it runs on.
+pub(crate) trait KernelUser {
+    fn run(&mut self, k: &impl BlockKernels);
+}
+
+/// Runs `user` with the kernels of `classifier`, inside a function compiled for its CPU
+/// features, so that the kernels inline into the user's loop.
+pub(crate) fn with_kernels(classifier: Classifier, user: &mut impl KernelUser) {
+    match classifier {
+        Classifier::Portable => user.run(&Kernel {
+            quotes_terms: portable_quotes_terms,
+            delims: portable_delims,
+            prefix_xor,
+        }),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        Classifier::Sse2 => unsafe { run_sse2(user) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2,
+        // PCLMULQDQ, POPCNT, BMI1 and BMI2.
+        Classifier::Avx2 => unsafe { run_avx2(user) },
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: `Classifier::detect` picks Neon only when the CPU reports NEON.
+        Classifier::Neon => unsafe { run_neon(user) },
+    }
+}
+
+/// The kernels as closures, built inside each CPU-specific `run_*`.
 struct Kernel<QT, D, X> {
     quotes_terms: QT,
     delims: D,
     prefix_xor: X,
+}
+
+impl<QT, D, X> BlockKernels for Kernel<QT, D, X>
+where
+    QT: Fn(&[u8; 64], &FastDialect) -> (u64, u64),
+    D: Fn(&[u8; 64], &FastDialect) -> u64,
+    X: Fn(u64) -> u64,
+{
+    #[inline(always)]
+    fn quotes_terms(&self, block: &[u8; 64], d: &FastDialect) -> (u64, u64) {
+        (self.quotes_terms)(block, d)
+    }
+    #[inline(always)]
+    fn delims(&self, block: &[u8; 64], d: &FastDialect) -> u64 {
+        (self.delims)(block, d)
+    }
+    #[inline(always)]
+    fn prefix_xor(&self, x: u64) -> u64 {
+        (self.prefix_xor)(x)
+    }
+}
+
+/// # Safety
+/// The CPU supports SSE2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+unsafe fn run_sse2(user: &mut impl KernelUser) {
+    use super::classify::x86::{sse2_delims, sse2_quotes_terms};
+    user.run(&Kernel {
+        // SAFETY: this function only runs where SSE2 is available.
+        quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_quotes_terms(b, d) },
+        // SAFETY: as above.
+        delims: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_delims(b, d) },
+        prefix_xor,
+    })
+}
+
+/// # Safety
+/// The CPU supports AVX2, PCLMULQDQ, POPCNT, BMI1 and BMI2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1,bmi2")]
+unsafe fn run_avx2(user: &mut impl KernelUser) {
+    use super::classify::x86::{avx2_delims, avx2_quotes_terms, prefix_xor_clmul};
+    user.run(&Kernel {
+        // SAFETY: this function only runs where AVX2 is available.
+        quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_quotes_terms(b, d) },
+        // SAFETY: as above.
+        delims: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_delims(b, d) },
+        // SAFETY: this function only runs where PCLMULQDQ is available.
+        prefix_xor: |x| unsafe { prefix_xor_clmul(x) },
+    })
+}
+
+/// # Safety
+/// The CPU supports NEON.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+unsafe fn run_neon(user: &mut impl KernelUser) {
+    use super::classify::arm::{neon_delims, neon_quotes_terms};
+    user.run(&Kernel {
+        // SAFETY: this function only runs where NEON is available.
+        quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { neon_quotes_terms(b, d) },
+        // SAFETY: as above.
+        delims: |b: &[u8; 64], d: &FastDialect| unsafe { neon_delims(b, d) },
+        prefix_xor,
+    })
 }
 
 impl Scanner {
@@ -185,92 +290,31 @@ impl Scanner {
     }
 
     fn feed_blocks(&mut self, bytes: &[u8]) {
-        match self.classifier {
-            Classifier::Portable => self.feed_with(
-                bytes,
-                &Kernel {
-                    quotes_terms: portable_quotes_terms,
-                    delims: portable_delims,
-                    prefix_xor,
-                },
-            ),
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: SSE2 is part of the x86-64 baseline.
-            Classifier::Sse2 => unsafe { self.feed_sse2(bytes) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Classifier::detect` picks Avx2 only when the CPU reports AVX2,
-            // PCLMULQDQ, POPCNT, BMI1 and BMI2.
-            Classifier::Avx2 => unsafe { self.feed_avx2(bytes) },
-            #[cfg(target_arch = "aarch64")]
-            // SAFETY: `Classifier::detect` picks Neon only when the CPU reports NEON.
-            Classifier::Neon => unsafe { self.feed_neon(bytes) },
+        /// The scanner's loop as a user of the kernels.
+        struct Feed<'s, 'b> {
+            scanner: &'s mut Scanner,
+            bytes: &'b [u8],
         }
-    }
-
-    /// # Safety
-    /// The CPU supports SSE2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "sse2")]
-    unsafe fn feed_sse2(&mut self, bytes: &[u8]) {
-        use super::classify::x86::{sse2_delims, sse2_quotes_terms};
-        self.feed_with(
-            bytes,
-            &Kernel {
-                // SAFETY: this function only runs where SSE2 is available.
-                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_quotes_terms(b, d) },
-                // SAFETY: as above.
-                delims: |b: &[u8; 64], d: &FastDialect| unsafe { sse2_delims(b, d) },
-                prefix_xor,
+        impl KernelUser for Feed<'_, '_> {
+            #[inline(always)]
+            fn run(&mut self, k: &impl BlockKernels) {
+                self.scanner.feed_with(self.bytes, k);
+            }
+        }
+        with_kernels(
+            self.classifier,
+            &mut Feed {
+                scanner: self,
+                bytes,
             },
-        )
+        );
     }
 
-    /// # Safety
-    /// The CPU supports AVX2, PCLMULQDQ, POPCNT, BMI1 and BMI2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1,bmi2")]
-    unsafe fn feed_avx2(&mut self, bytes: &[u8]) {
-        use super::classify::x86::{avx2_delims, avx2_quotes_terms, prefix_xor_clmul};
-        self.feed_with(
-            bytes,
-            &Kernel {
-                // SAFETY: this function only runs where AVX2 is available.
-                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_quotes_terms(b, d) },
-                // SAFETY: as above.
-                delims: |b: &[u8; 64], d: &FastDialect| unsafe { avx2_delims(b, d) },
-                // SAFETY: this function only runs where PCLMULQDQ is available.
-                prefix_xor: |x| unsafe { prefix_xor_clmul(x) },
-            },
-        )
-    }
-
-    /// # Safety
-    /// The CPU supports NEON.
-    #[cfg(target_arch = "aarch64")]
-    #[target_feature(enable = "neon")]
-    unsafe fn feed_neon(&mut self, bytes: &[u8]) {
-        use super::classify::arm::{neon_delims, neon_quotes_terms};
-        self.feed_with(
-            bytes,
-            &Kernel {
-                // SAFETY: this function only runs where NEON is available.
-                quotes_terms: |b: &[u8; 64], d: &FastDialect| unsafe { neon_quotes_terms(b, d) },
-                // SAFETY: as above.
-                delims: |b: &[u8; 64], d: &FastDialect| unsafe { neon_delims(b, d) },
-                prefix_xor,
-            },
-        )
-    }
-
-    /// The loop itself, inlined into each CPU-specific `feed_*`: it runs whole blocks in
-    /// the loop compiled for the lanes still live, switching when a lane drops out.
+    /// The loop itself, inlined into each CPU-specific kernel user (`with_kernels`): it
+    /// runs whole blocks in the loop compiled for the lanes still live, switching when a
+    /// lane drops out.
     #[inline(always)]
-    fn feed_with<QT, D, X>(&mut self, bytes: &[u8], k: &Kernel<QT, D, X>)
-    where
-        QT: Fn(&[u8; 64], &FastDialect) -> (u64, u64),
-        D: Fn(&[u8; 64], &FastDialect) -> u64,
-        X: Fn(u64) -> u64,
-    {
+    fn feed_with(&mut self, bytes: &[u8], k: &impl BlockKernels) {
         if self.first_byte.is_none() {
             self.first_byte = bytes.first().copied();
         }
@@ -278,9 +322,9 @@ impl Scanner {
         let mut pos = 0;
         while pos < whole {
             pos = match self.lanes.live() {
-                BOTH => self.run::<BOTH, _, _, _>(bytes, pos, whole, k),
-                LANE_0 => self.run::<LANE_0, _, _, _>(bytes, pos, whole, k),
-                LANE_1 => self.run::<LANE_1, _, _, _>(bytes, pos, whole, k),
+                BOTH => self.run::<BOTH>(bytes, pos, whole, k),
+                LANE_0 => self.run::<LANE_0>(bytes, pos, whole, k),
+                LANE_1 => self.run::<LANE_1>(bytes, pos, whole, k),
                 _ => return,
             };
         }
@@ -289,17 +333,18 @@ impl Scanner {
             let mut padded = [0u8; 64];
             padded[..tail.len()].copy_from_slice(tail);
             let valid = (1u64 << tail.len()) - 1;
-            let (quotes, terms) = (k.quotes_terms)(&padded, &self.dialect);
+            let (quotes, terms) = k.quotes_terms(&padded, &self.dialect);
             let m = Masks {
                 quotes,
-                delims: (k.delims)(&padded, &self.dialect),
+                delims: k.delims(&padded, &self.dialect),
                 terms,
             };
             let lanes = &mut self.lanes;
+            let prefix_xor = |x| k.prefix_xor(x);
             match lanes.live() {
-                BOTH => lanes.step::<BOTH>(m, valid, &k.prefix_xor),
-                LANE_0 => lanes.step::<LANE_0>(m, valid, &k.prefix_xor),
-                LANE_1 => lanes.step::<LANE_1>(m, valid, &k.prefix_xor),
+                BOTH => lanes.step::<BOTH>(m, valid, &prefix_xor),
+                LANE_0 => lanes.step::<LANE_0>(m, valid, &prefix_xor),
+                LANE_1 => lanes.step::<LANE_1>(m, valid, &prefix_xor),
                 _ => {}
             }
         }
@@ -308,24 +353,19 @@ impl Scanner {
     /// Scans the whole blocks of `bytes[pos..end]` while the live lanes are `LIVE`;
     /// returns where it stopped (`end`, or just after the block that dropped a lane).
     #[inline(always)]
-    fn run<const LIVE: u8, QT, D, X>(
+    fn run<const LIVE: u8>(
         &mut self,
         bytes: &[u8],
         mut pos: usize,
         end: usize,
-        k: &Kernel<QT, D, X>,
-    ) -> usize
-    where
-        QT: Fn(&[u8; 64], &FastDialect) -> (u64, u64),
-        D: Fn(&[u8; 64], &FastDialect) -> u64,
-        X: Fn(u64) -> u64,
-    {
+        k: &impl BlockKernels,
+    ) -> usize {
         let dialect = self.dialect;
         let block_at = |pos: usize| -> &[u8; 64] { bytes[pos..pos + 64].try_into().expect("64") };
         // A local copy, so that the carried bits live in registers, not behind `self`.
         let mut lanes = self.lanes;
         while pos < end {
-            let (quotes, terms) = (k.quotes_terms)(block_at(pos), &dialect);
+            let (quotes, terms) = k.quotes_terms(block_at(pos), &dialect);
             let (quotes, terms) =
                 if quotes == 0 && (lanes.last_closing[0] | lanes.last_closing[1]) == 0 {
                     // Outside quoted text most blocks hold no quote. Through a run of them
@@ -343,7 +383,7 @@ impl Scanner {
                         if pos >= end {
                             break None;
                         }
-                        let (q, t) = (k.quotes_terms)(block_at(pos), &dialect);
+                        let (q, t) = k.quotes_terms(block_at(pos), &dialect);
                         if q != 0 {
                             break Some((q, t));
                         }
@@ -362,13 +402,13 @@ impl Scanner {
                     (quotes, terms)
                 };
             // A block with quotes (or right after a closing one): the full step.
-            let delims = (k.delims)(block_at(pos), &dialect);
+            let delims = k.delims(block_at(pos), &dialect);
             let m = Masks {
                 quotes,
                 delims,
                 terms,
             };
-            lanes.step::<LIVE>(m, u64::MAX, &k.prefix_xor);
+            lanes.step::<LIVE>(m, u64::MAX, &|x| k.prefix_xor(x));
             pos += 64;
             if lanes.live() != LIVE {
                 break;

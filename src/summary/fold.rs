@@ -125,7 +125,7 @@ impl Piece {
 fn at_end(acc: Outcome, end: u64, options: &Options, pieces: &mut [Piece]) -> Outcome {
     let limit = options.max_record_bytes();
     let machine = Machine::new(options);
-    let mut eof = Builder::new(acc.end_state(), limit);
+    let mut eof = Builder::new(acc.end_state(), limit, !options.flexible());
     let (acc, extra) = match machine.eof(acc.end_state(), end, &mut eof) {
         EofRecord::Comment => (
             acc.with_record(acc.comment, 1, end, limit),

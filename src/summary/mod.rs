@@ -27,6 +27,7 @@
 //! # Ok::<(), csvr::Error>(())
 //! ```
 
+mod fast;
 mod fold;
 mod machine;
 mod outcome;

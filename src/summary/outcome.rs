@@ -278,11 +278,16 @@ pub(crate) struct Builder {
     /// Newlines so far, for the marks.
     newlines: u64,
     inner: Inner,
+    /// Whether field ends are counted: only strict field counts (`flexible` off) need
+    /// them, and leaving them out makes a flexible summary depend on record places
+    /// alone, which the fast path (`fast`) finds without looking at fields.
+    count_fields: bool,
 }
 
 impl Builder {
-    /// A stretch read from state `s`, with record limit `limit` (0: none).
-    pub(crate) fn new(s: State, limit: u64) -> Builder {
+    /// A stretch read from state `s`, with record limit `limit` (0: none), counting
+    /// fields if `count_fields`.
+    pub(crate) fn new(s: State, limit: u64, count_fields: bool) -> Builder {
         Builder {
             out: Outcome::empty(s),
             limit,
@@ -295,6 +300,7 @@ impl Builder {
                 too_long: Mark::NONE,
                 limit,
             },
+            count_fields,
         }
     }
 
@@ -349,7 +355,7 @@ impl Events for Builder {
 
     #[inline]
     fn field_end(&mut self) {
-        if let Some((_, fields)) = &mut self.open {
+        if let (true, Some((_, fields))) = (self.count_fields, &mut self.open) {
             *fields += 1;
         }
     }

@@ -10,6 +10,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::fast::{Fast, Scanned};
 use super::machine::{Machine, State};
 use super::outcome::{Builder, Outcome, NONE};
 use super::{fingerprint, fold, require_plain, version, Range, Summary, MAGIC};
@@ -215,12 +216,22 @@ fn on_threads<T: Send>(
 pub(crate) struct Summarizer {
     machine: Machine,
     limit: u64,
+    count_fields: bool,
     options: u64,
     offset: u64,
     /// The offset of the next byte.
     pos: u64,
     origins: Vec<Origin>,
     lanes: Vec<Lane>,
+    /// The fast path, where the options allow it.
+    fast: Option<Fast>,
+    /// The last byte read (`None` before the chunk's first).
+    prev: Option<u8>,
+    /// The state machine reads at least up to here before the fast path is tried again
+    /// (just past the quote that stopped it).
+    mirror_until: u64,
+    /// Bytes read by the fast path, so that tests can see it is taken.
+    fast_bytes: u64,
 }
 
 /// One starting state: what happened to it before its lane's stretch, and its lane.
@@ -238,12 +249,21 @@ struct Lane {
 
 impl Summarizer {
     pub(crate) fn new(options: &Options, offset: u64) -> Summarizer {
+        let mut s = Summarizer::mirror_only(options, offset);
+        s.fast = Fast::new(options);
+        s
+    }
+
+    /// A summarizer that reads every byte with the state machine (the fast path's oracle).
+    pub(crate) fn mirror_only(options: &Options, offset: u64) -> Summarizer {
         let machine = Machine::new(options);
         let limit = options.max_record_bytes();
+        let count_fields = !options.flexible();
         let starts = machine.possible_starts(offset);
         Summarizer {
             machine,
             limit,
+            count_fields,
             options: fingerprint(options),
             offset,
             pos: offset,
@@ -260,28 +280,111 @@ impl Summarizer {
                 .iter()
                 .map(|&s| Lane {
                     state: s,
-                    builder: Builder::new(s, limit),
+                    builder: Builder::new(s, limit, count_fields),
                 })
                 .collect(),
+            fast: None,
+            prev: None,
+            mirror_until: 0,
+            fast_bytes: 0,
         }
     }
 
+    /// Makes the fast path read at most `n` bytes at a time (tests put stretch ends
+    /// anywhere with it).
+    #[cfg(test)]
+    pub(crate) fn set_stretch(&mut self, n: usize) {
+        if let Some(f) = &mut self.fast {
+            f.set_stretch(n);
+        }
+    }
+
+    /// Bytes read by the fast path so far.
+    #[cfg(test)]
+    pub(crate) fn fast_bytes(&self) -> u64 {
+        self.fast_bytes
+    }
+
     pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        let Some(fast) = self.fast else {
+            self.mirror(bytes, None);
+            return;
+        };
+        let mut i = 0;
+        while i < bytes.len() {
+            let live = self.fast_lanes(&fast);
+            match (live, self.prev) {
+                (Some(live), Some(prev)) if self.pos >= self.mirror_until => {
+                    let end = bytes.len().min(i + fast.stretch());
+                    let scanned = fast.scan(&bytes[i..end], self.pos, prev, live);
+                    if scanned.len > 0 {
+                        self.take_fast(&fast, &scanned, prev);
+                        i += scanned.len;
+                        self.pos += scanned.len as u64;
+                        self.fast_bytes += scanned.len as u64;
+                        self.prev = Some(bytes[i - 1]);
+                    }
+                    if let Some(at) = scanned.irregular_at {
+                        // The state machine reads past the quote parity could not follow.
+                        self.mirror_until = at + 1;
+                    }
+                }
+                _ => i += self.mirror(&bytes[i..], Some(&fast)),
+            }
+        }
+    }
+
+    /// Which fast lanes follow the lanes exactly (see `fast`), if they all can be.
+    fn fast_lanes(&self, fast: &Fast) -> Option<[bool; 2]> {
+        let prev = self.prev?;
+        let mut live = [false; 2];
+        for l in &self.lanes {
+            live[fast.lane_for(l.state, prev)?] = true;
+        }
+        Some(live)
+    }
+
+    /// Ends every lane's stretch here, joins the fast path's outcome for each lane's state
+    /// after it, and goes on from the states that gives.
+    fn take_fast(&mut self, fast: &Fast, scanned: &Scanned, prev: u8) {
+        let stretches: Vec<Outcome> = self
+            .lanes
+            .drain(..)
+            .map(|l| {
+                let lane = fast.lane_for(l.state, prev).expect("a fast lane");
+                l.builder
+                    .finish(l.state)
+                    .then(&scanned.outcomes[lane], self.limit)
+            })
+            .collect();
+        self.restart_lanes(&stretches);
+    }
+
+    /// Reads `bytes` with the state machine, all of them or, where `fast` is given, until
+    /// the fast path can take over again; returns how many it read.
+    fn mirror(&mut self, bytes: &[u8], fast: Option<&Fast>) -> usize {
         let mut i = 0;
         while i < bytes.len() {
             if self.lanes.len() == 1 {
                 let lane = &mut self.lanes[0];
                 let (m, mut state, mut pos) = (self.machine, lane.state, self.pos);
-                for &b in &bytes[i..] {
+                let until = self.mirror_until;
+                let mut read = bytes.len() - i;
+                for (n, &b) in bytes[i..].iter().enumerate() {
                     state = m.step(state, b, pos, &mut lane.builder);
                     if b == b'\n' {
                         lane.builder.newline();
                     }
                     pos += 1;
+                    if fast.is_some_and(|f| pos >= until && f.lane_for(state, b).is_some()) {
+                        read = n + 1;
+                        break;
+                    }
                 }
                 lane.state = state;
                 self.pos = pos;
-                return;
+                self.prev = Some(bytes[i + read - 1]);
+                return i + read;
             }
             let b = bytes[i];
             for lane in &mut self.lanes {
@@ -293,11 +396,21 @@ impl Summarizer {
                 }
             }
             self.pos += 1;
+            self.prev = Some(b);
             i += 1;
             if self.lanes_met() {
                 self.merge();
             }
+            if let Some(f) = fast {
+                if self.pos >= self.mirror_until
+                    && self.lanes.len() <= 2
+                    && self.fast_lanes(f).is_some()
+                {
+                    return i;
+                }
+            }
         }
+        i
     }
 
     fn lanes_met(&self) -> bool {
@@ -307,15 +420,21 @@ impl Summarizer {
 
     /// Ends every lane's stretch here and goes on with one lane per distinct state.
     fn merge(&mut self) {
-        let mut states: Vec<State> = self.lanes.iter().map(|l| l.state).collect();
         let stretches: Vec<Outcome> = self
             .lanes
             .drain(..)
             .map(|l| l.builder.finish(l.state))
             .collect();
+        self.restart_lanes(&stretches);
+    }
+
+    /// Joins each origin's prefix with the stretch of its lane (`stretches`, by lane) and
+    /// goes on with one lane per distinct state they end in.
+    fn restart_lanes(&mut self, stretches: &[Outcome]) {
         for o in &mut self.origins {
             o.prefix = o.prefix.then(&stretches[o.lane], self.limit);
         }
+        let mut states: Vec<State> = stretches.iter().map(|s| s.end_state()).collect();
         states.sort();
         states.dedup();
         for o in &mut self.origins {
@@ -326,7 +445,7 @@ impl Summarizer {
             .into_iter()
             .map(|s| Lane {
                 state: s,
-                builder: Builder::new(s, self.limit),
+                builder: Builder::new(s, self.limit, self.count_fields),
             })
             .collect();
     }

@@ -306,3 +306,181 @@ fn a_changed_summary_is_refused() {
     }
     assert_eq!(Summary::from_words(&words).unwrap(), s);
 }
+
+/// Records of a dialect the fast path takes: plain, empty and quoted fields (with
+/// delimiters, terminators and doubled quotes inside), blank lines, CRLF, and now and then
+/// a quote parity cannot follow (`a"b`, `"a"b`), so that the state machine takes over in
+/// the middle of a chunk and hands back.
+fn csv_like(quote: u8) -> impl Strategy<Value = Vec<u8>> {
+    let q = quote as char;
+    let field = prop::sample::select(vec![
+        "1".to_string(),
+        "abc".into(),
+        "".into(),
+        "0123456789012345678901234567890123456789012345678901234567890123456789".into(),
+        format!("{q}x,y{q}"),
+        format!("{q}a{q}{q}b{q}"),
+        format!("{q}multi\nline\r\n{q}"),
+        format!("{q}{q}"),
+        format!("{q}{}{q}", "long quoted, with, commas ".repeat(5)),
+        format!("a{q}b"),
+        format!("{q}a{q}b"),
+        format!("{q}a{q}{q}"),
+    ]);
+    let record = (
+        prop::collection::vec(field, 1..6),
+        prop::sample::select(vec!["\n", "\r\n", "\n\n", "\r"]),
+    )
+        .prop_map(|(fields, end)| fields.join(",") + end);
+    (prop::collection::vec(record, 0..80), any::<bool>()).prop_map(|(records, last)| {
+        let mut v = records.concat().into_bytes();
+        if last {
+            v.extend(b"tail,without,end");
+        }
+        v
+    })
+}
+
+/// Options the fast path takes (and, with `flexible` off or a small limit, ones it
+/// leaves to the state machine).
+fn fast_options() -> impl Strategy<Value = Options> {
+    (
+        prop::sample::select(vec![b'"', b'\'']),
+        any::<bool>(),
+        prop::sample::select(vec![Terminator::CrlfAny, Terminator::Byte(b'\n')]),
+        any::<bool>(),
+        prop::sample::select(vec![0u64, 40, 4096, 5000, 1 << 20]),
+        0u8..8,
+    )
+        .prop_map(|(quote, quoting, term, header, limit, strict)| {
+            let mut o = Options::new();
+            o.set_quote(quote).unwrap();
+            o.set_terminator(term).unwrap();
+            o.set_quoting(quoting)
+                .set_has_header(header)
+                .set_flexible(strict != 0)
+                .set_max_record_bytes(limit)
+                .set_decompress(crate::Decompress::None);
+            o
+        })
+}
+
+/// The summary of `data[a..b]` fed in pieces of `piece` bytes, by the fast path reading
+/// at most `stretch` bytes at a time, or by the state machine alone; and the bytes the
+/// fast path read.
+fn summarize_by(
+    data: &[u8],
+    (a, b): (usize, usize),
+    options: &Options,
+    piece: usize,
+    stretch: Option<usize>,
+) -> (Summary, u64) {
+    let mut s = match stretch {
+        Some(n) => {
+            let mut s = summarize::Summarizer::new(options, a as u64);
+            s.set_stretch(n);
+            s
+        }
+        None => summarize::Summarizer::mirror_only(options, a as u64),
+    };
+    for p in data[a..b].chunks(piece.max(1)) {
+        s.feed(p);
+    }
+    let fast = s.fast_bytes();
+    (s.finish((b - a) as u64, outcome::NONE), fast)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The fast path's summary of any chunk, fed in any pieces, read in stretches of any
+    /// length, is the state machine's, word for word; and folds to the serial reading.
+    #[test]
+    fn the_fast_path_summarizes_as_the_state_machine(
+        options in fast_options(),
+        data in csv_like(b'"'),
+        cuts in prop::collection::vec(any::<usize>(), 0..4),
+        piece in prop::sample::select(vec![1usize, 7, 63, 64, 65, 1000, 1 << 20]),
+        stretch in prop::sample::select(vec![1usize, 63, 64, 65, 130, 4096]),
+    ) {
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (data.len() + 1)).collect();
+        bounds.extend([0, data.len()]);
+        bounds.sort();
+        for w in bounds.windows(2) {
+            let (fast, _) = summarize_by(&data, (w[0], w[1]), &options, piece, Some(stretch));
+            let (slow, _) = summarize_by(&data, (w[0], w[1]), &options, piece, None);
+            prop_assert_eq!(fast, slow, "chunk {:?}", w);
+        }
+        assert_agrees(&data, &cuts, &options)?;
+    }
+
+    /// The same with single quotes for quotes (double quotes are then data).
+    #[test]
+    fn the_fast_path_follows_the_quote_byte(
+        options in fast_options(),
+        data in csv_like(b'\''),
+        cut in any::<usize>(),
+    ) {
+        let cut = cut % (data.len() + 1);
+        for chunk in [(0, cut), (cut, data.len())] {
+            let (fast, _) = summarize_by(&data, chunk, &options, 1 << 20, Some(64));
+            let (slow, _) = summarize_by(&data, chunk, &options, 1 << 20, None);
+            prop_assert_eq!(fast, slow);
+        }
+        assert_agrees(&data, &[cut], &options)?;
+    }
+}
+
+/// Chunk ends at 63, 64 and 65 bytes and at larger sizes, inside and outside quoted
+/// fields that span blocks, agree with the serial reading.
+#[test]
+fn chunks_ending_around_blocks_fold_to_the_serial_reading() {
+    let mut data = b"id,text\n".to_vec();
+    for i in 0..300 {
+        let text = "x".repeat(i % 150);
+        data.extend(format!("{i},\"{text},\n\"\"{text}\"\"\",{}\n", i * 7).as_bytes());
+        if i % 50 == 0 {
+            data.extend(b"\n\r\n");
+        }
+    }
+    let o = Options::new();
+    for len in [
+        1, 2, 63, 64, 65, 127, 128, 129, 4095, 4096, 4097, 65535, 65536, 65537,
+    ] {
+        let cuts: Vec<usize> = (1..)
+            .map(|i| i * len)
+            .take_while(|&c| c < data.len())
+            .collect();
+        assert_agrees(&data, &cuts, &o).unwrap();
+        for &c in cuts.iter().take(40) {
+            let a = c.saturating_sub(len);
+            let fast = summarize_by(&data, (a, c), &o, 1 << 20, Some(64 * 1024)).0;
+            assert_eq!(fast, summarize_by(&data, (a, c), &o, 1 << 20, None).0);
+        }
+    }
+}
+
+/// Regular input, quoted or not, is read by the fast path but for a few bytes at each
+/// chunk's start: the speed-up cannot vanish unnoticed.
+#[test]
+fn regular_input_takes_the_fast_path() {
+    let mut plain = b"a,b,c\n".to_vec();
+    let mut quoted = b"a,b,c\r\n".to_vec();
+    for i in 0..20_000 {
+        plain.extend(format!("{i},{},x{i}\n", i * 3).as_bytes());
+        quoted.extend(format!("{i},\"q, {i}\n\"\"x\"\"\",\"\"\r\n").as_bytes());
+    }
+    let mut limited = Options::new();
+    limited.set_max_record_bytes(10_000);
+    for data in [&plain, &quoted] {
+        for o in [Options::new(), limited.clone()] {
+            let n = data.len();
+            for chunk in [(0, n / 3), (n / 3, n / 3 * 2 + 17), (n / 3 * 2 + 17, n)] {
+                let len = (chunk.1 - chunk.0) as u64;
+                let (fast_summary, fast) = summarize_by(data, chunk, &o, 1 << 18, Some(1 << 16));
+                assert!(fast + 1000 >= len, "{fast} of {len} bytes on the fast path");
+                assert_eq!(fast_summary, summarize_by(data, chunk, &o, 1 << 18, None).0);
+            }
+        }
+    }
+}
