@@ -449,6 +449,8 @@ void test_summaries() {
         CHECK(fold_error.position()->line == counted.position()->line);
     }
     EXPECT_ERROR(CSVR_ERR_PARSE, csvr::split_bytes(ragged, 2, strict));
+}
+
 // Options::columns, by index and by name, in the fluent style; missing fields.
 void test_columns() {
     const std::string data = "id,name,city\n1,Ada,London\n2\n";
