@@ -40,11 +40,30 @@ pub(crate) fn status_of(kind: ErrorKind) -> csvr_status {
 
 /// Runs the body of exported function `name`: a panic becomes `CSVR_ERR_PANIC`, a failure
 /// its status, and both set the thread-local last error. Unwinding never reaches C.
+//
+// Inlined into every export, so that the success path of a field access is a few loads
+// and compares with no call and no frame (catch_unwind costs nothing when nothing
+// panics); everything a failure needs (formatting, the last error) is in `failed`, out
+// of line.
+#[inline(always)]
 pub(crate) fn guard<F>(name: &'static str, body: F) -> csvr_status
 where
     F: FnOnce() -> Result<csvr_status, Failure>,
 {
-    let (status, error) = match catch_unwind(AssertUnwindSafe(body)) {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(status)) => status,
+        outcome => failed(name, outcome),
+    }
+}
+
+/// The failure half of [`guard`]: maps what went wrong to a status and the last error.
+#[cold]
+#[inline(never)]
+fn failed(
+    name: &'static str,
+    outcome: Result<Result<csvr_status, Failure>, Box<dyn std::any::Any + Send>>,
+) -> csvr_status {
+    let (status, error) = match outcome {
         Ok(Ok(status)) => return status,
         Ok(Err(Failure::Core(e))) => (status_of(e.kind()), e),
         Ok(Err(Failure::Null(arg))) => (
@@ -83,6 +102,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 
 /// Runs `body` on an object that a panic poisons: once a call on it has panicked, later
 /// calls fail with `CSVR_ERR_PANIC` instead of touching state the panic may have broken.
+// Inlined like `guard`: on the success path this is one load and one compare.
+#[inline(always)]
 pub(crate) fn unpoisoned<T, R>(
     poisoned: &Cell<bool>,
     object: T,
@@ -93,11 +114,15 @@ pub(crate) fn unpoisoned<T, R>(
     }
     match catch_unwind(AssertUnwindSafe(|| body(object))) {
         Ok(result) => result,
-        Err(payload) => {
-            poisoned.set(true);
-            resume_unwind(payload)
-        }
+        Err(payload) => poison(poisoned, payload),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn poison(poisoned: &Cell<bool>, payload: Box<dyn std::any::Any + Send>) -> ! {
+    poisoned.set(true);
+    resume_unwind(payload)
 }
 
 /// Borrows `*p`, or fails with the argument's name if it is NULL.
