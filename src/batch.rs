@@ -6,6 +6,8 @@
 //! the batch is *framed*: splitting the buffer on the separators gives the same fields,
 //! which lets a binding split a whole batch with its own fast string routines.
 
+use std::ops::Range;
+
 use csv::ByteRecord;
 
 use crate::error::Position;
@@ -99,6 +101,23 @@ impl Batch {
         record
     }
 
+    /// The fields of record `i`, as indexes over the whole batch (panics if out of range).
+    pub(crate) fn fields_of(&self, i: usize) -> Range<usize> {
+        let first = if i == 0 { 0 } else { self.record_ends[i - 1] };
+        first..self.record_ends[i]
+    }
+
+    /// Field `f`, counting over the whole batch (panics if out of range).
+    #[inline]
+    pub(crate) fn field(&self, f: usize) -> &[u8] {
+        let start = if f == 0 {
+            0
+        } else {
+            self.field_ends[f - 1] + 1
+        };
+        &self.data[start..self.field_ends[f]]
+    }
+
     /// The number of records.
     pub fn len(&self) -> usize {
         self.record_ends.len()
@@ -141,15 +160,7 @@ impl Batch {
     }
 
     fn fields(&self, i: usize) -> impl Iterator<Item = &[u8]> {
-        let first = if i == 0 { 0 } else { self.record_ends[i - 1] };
-        (first..self.record_ends[i]).map(|f| {
-            let start = if f == 0 {
-                0
-            } else {
-                self.field_ends[f - 1] + 1
-            };
-            &self.data[start..self.field_ends[f]]
-        })
+        self.fields_of(i).map(|f| self.field(f))
     }
 }
 

@@ -6,14 +6,16 @@
 //! one the caller holds, one ready, one being filled. Batches are exchanged, never
 //! copied, and the pool's size is fixed, so memory stays bounded whatever the input.
 
+use std::cell::OnceCell;
 use std::io::Read;
+use std::ops::Range;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::{self, JoinHandle};
 
 use csv::ByteRecord;
 
 use crate::batch::Batch;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Position};
 use crate::reader::{Parser, BATCH_BYTES};
 
 /// Batches in flight besides the caller's: one ready, one being filled.
@@ -40,8 +42,11 @@ pub(crate) struct Ahead {
     /// `next` on.
     batch: Batch,
     next: usize,
-    /// The last record handed out one at a time.
-    current: Option<ByteRecord>,
+    /// The fields (indexes over the whole batch) of the record last handed out one at a
+    /// time, record `next - 1` of `batch`: it is read where it lies, not copied out.
+    current: Option<Range<usize>>,
+    /// That record as a `ByteRecord`, built only if [`Ahead::record`] is asked for it.
+    record: OnceCell<ByteRecord>,
     /// An error met while gathering a batch that already held records.
     pending: Option<Error>,
     /// The last call handed over a worker's batch whole, and it ended before the caller's
@@ -64,6 +69,7 @@ impl Ahead {
             batch: Batch::new(),
             next: 0,
             current: None,
+            record: OnceCell::new(),
             pending: None,
             handed_whole: false,
         })
@@ -71,7 +77,7 @@ impl Ahead {
 
     /// See [`crate::Reader::next_record`].
     pub(crate) fn next_record(&mut self) -> Result<bool, Error> {
-        self.current = None;
+        self.forget_current();
         self.handed_whole = false;
         if let Some(e) = self.pending.take() {
             return Err(e);
@@ -82,14 +88,46 @@ impl Ahead {
                 return Ok(false);
             }
         }
-        self.current = Some(self.batch.to_record(self.next));
+        self.current = Some(self.batch.fields_of(self.next));
         self.next += 1;
         Ok(true)
     }
 
+    /// No record is current any more.
+    fn forget_current(&mut self) {
+        self.current = None;
+        // Dropped only if it was built, so a reader that is not asked allocates nothing.
+        if self.record.get().is_some() {
+            self.record = OnceCell::new();
+        }
+    }
+
     /// See [`crate::Reader::record`].
     pub(crate) fn record(&self) -> Option<&ByteRecord> {
-        self.current.as_ref()
+        self.current.as_ref()?;
+        Some(
+            self.record
+                .get_or_init(|| self.batch.to_record(self.next - 1)),
+        )
+    }
+
+    /// See [`crate::Reader::field`].
+    #[inline]
+    pub(crate) fn field(&self, i: usize) -> Option<&[u8]> {
+        let fields = self.current.as_ref()?;
+        (i < fields.len()).then(|| self.batch.field(fields.start + i))
+    }
+
+    /// See [`crate::Reader::field_count`].
+    #[inline]
+    pub(crate) fn field_count(&self) -> Option<usize> {
+        self.current.as_ref().map(Range::len)
+    }
+
+    /// See [`crate::Reader::position`].
+    pub(crate) fn position(&self) -> Option<Position> {
+        self.current.as_ref()?;
+        Some(self.batch.positions()[self.next - 1])
     }
 
     /// See [`crate::Reader::read_batch`].
@@ -98,7 +136,7 @@ impl Ahead {
         max_records: usize,
         out: &mut Batch,
     ) -> Result<usize, Error> {
-        self.current = None;
+        self.forget_current();
         self.handed_whole = false;
         if let Some(e) = self.pending.take() {
             return Err(e);
@@ -141,7 +179,7 @@ impl Ahead {
 
     /// See [`crate::Reader::count_remaining`].
     pub(crate) fn count_remaining(&mut self) -> Result<u64, Error> {
-        self.current = None;
+        self.forget_current();
         let after_whole = std::mem::take(&mut self.handed_whole);
         if let Some(e) = self.pending.take() {
             return Err(e);
