@@ -17,13 +17,15 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// An object poisoned by an earlier panic was used again.
     Poisoned,
-    /// The core said no.
-    Core(Error),
+    /// The core said no. Boxed so that a `Result<csvr_status, Failure>` is three words:
+    /// unboxed, every export's success path stored all of an `Error` on its stack.
+    Core(Box<Error>),
 }
 
 impl From<Error> for Failure {
+    #[cold]
     fn from(e: Error) -> Self {
-        Failure::Core(e)
+        Failure::Core(Box::new(e))
     }
 }
 
@@ -50,27 +52,29 @@ pub(crate) fn guard<F>(name: &'static str, body: F) -> csvr_status
 where
     F: FnOnce() -> Result<csvr_status, Failure>,
 {
+    // Every arm moves its value out, so no drop glue runs on the success path.
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(status)) => status,
-        outcome => failed(name, outcome),
+        Ok(Err(failure)) => failed(name, Ok(failure)),
+        Err(payload) => failed(name, Err(payload)),
     }
 }
 
-/// The failure half of [`guard`]: maps what went wrong to a status and the last error.
+/// The failure half of [`guard`]: maps a failure or a panic to a status and the last
+/// error.
 #[cold]
 #[inline(never)]
 fn failed(
     name: &'static str,
-    outcome: Result<Result<csvr_status, Failure>, Box<dyn std::any::Any + Send>>,
+    outcome: Result<Failure, Box<dyn std::any::Any + Send>>,
 ) -> csvr_status {
     let (status, error) = match outcome {
-        Ok(Ok(status)) => return status,
-        Ok(Err(Failure::Core(e))) => (status_of(e.kind()), e),
-        Ok(Err(Failure::Null(arg))) => (
+        Ok(Failure::Core(e)) => (status_of(e.kind()), *e),
+        Ok(Failure::Null(arg)) => (
             csvr_status::CSVR_ERR_NULL,
             Error::invalid(format!("{name}: argument '{arg}' is NULL")),
         ),
-        Ok(Err(Failure::Poisoned)) => (
+        Ok(Failure::Poisoned) => (
             csvr_status::CSVR_ERR_PANIC,
             Error::new(
                 ErrorKind::Panic,
