@@ -92,18 +92,23 @@ impl Batch {
         let (src, dst) = (bytes.as_ptr(), self.data.as_mut_ptr());
         let ends = self.field_ends.as_mut_ptr();
         // `from`: where field k starts in `bytes`; `to`: where it goes in `data`, after
-        // the k separators before it. So `to == base + from + k` throughout.
+        // the separators before it. So `to == base + from + written` throughout.
         let (mut from, mut to) = (0, base);
-        for (k, field) in record.iter().enumerate() {
+        // Fields written so far; checked rather than trusted from the `csv` crate, so that
+        // no bug of its can make the writes below go out of bounds.
+        let mut written = 0;
+        for field in record.iter().take(fields) {
             let len = field.len();
-            // The fields lie back to back in `bytes`, in order (csv's as_slice).
+            // The fields lie back to back in `bytes`, in order (csv's as_slice); checked, as
+            // the reads below depend on it.
+            assert!(len <= bytes.len() - from, "a field runs past its record");
             debug_assert_eq!(field.as_ptr(), bytes[from..].as_ptr());
-            // SAFETY: the fields' lengths sum to `bytes.len()`, so `from + len` is within
-            // `bytes`, and the 16-byte read is checked to be. `data` has capacity for
-            // `base + bytes.len() + fields + CHUNK` bytes and `to + len + 1 <= base +
-            // bytes.len() + fields`, so every write (16 bytes at `to` included) is
-            // within it; `field_ends` has capacity for `first + fields`. The two vectors
-            // and the record are distinct allocations.
+            // SAFETY: `from + len <= bytes.len()` (checked above), and the 16-byte read is
+            // checked to be within `bytes`. `data` has capacity for `base + bytes.len() +
+            // fields + CHUNK` bytes and `to + len + 1 <= base + bytes.len() + fields`
+            // (`to == base + from + written`, `written < fields`), so every write (16
+            // bytes at `to` included) is within it; `field_ends` has capacity for `first +
+            // fields`. The two vectors and the record are distinct allocations.
             unsafe {
                 let (src, dst) = (src.add(from), dst.add(to));
                 if len <= CHUNK && from + CHUNK <= bytes.len() {
@@ -125,16 +130,17 @@ impl Batch {
                     *dst.add(len - 1) = *src.add(len - 1);
                 }
                 dst.add(len).write(FIELD_SEPARATOR);
-                ends.add(first + k).write(to + len);
+                ends.add(first + written).write(to + len);
             }
             from += len;
             to += len + 1;
+            written += 1;
         }
-        // SAFETY: every byte before the last field's end and every one of the `fields`
-        // new ends was written above.
+        // SAFETY: every byte before the last field's end and each of the `written` new
+        // ends were written above.
         unsafe {
-            self.data.set_len(if fields == 0 { base } else { to - 1 });
-            self.field_ends.set_len(first + fields);
+            self.data.set_len(if written == 0 { base } else { to - 1 });
+            self.field_ends.set_len(first + written);
         }
         self.record_ends.push(self.field_ends.len());
         self.positions
