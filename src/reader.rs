@@ -467,6 +467,10 @@ impl<R: Read> Reader<R> {
     }
 
     /// The current record, if [`Reader::next_record`] last returned `Ok(true)`.
+    ///
+    /// When reading ahead, records lie in the worker's batches and this builds a
+    /// `ByteRecord` (once per record, when first asked); [`Reader::field`] and
+    /// [`Reader::field_count`] read the batch where it is, without that copy.
     pub fn record(&self) -> Option<&ByteRecord> {
         match &self.state {
             State::Here { parser, .. } => parser.record(),
@@ -475,11 +479,47 @@ impl<R: Read> Reader<R> {
         }
     }
 
+    /// Field `i` of the current record: `None` if there is no current record (see
+    /// [`Reader::record`]) or it has no field `i`. Never copies the record.
+    ///
+    /// ```
+    /// let mut rdr = csvr::Reader::from_bytes(b"h,i\n1,2\n".to_vec(), &csvr::Options::new())?;
+    /// assert_eq!(rdr.field(0), None);
+    /// assert!(rdr.next_record()?);
+    /// assert_eq!(rdr.field(1), Some(&b"2"[..]));
+    /// assert_eq!(rdr.field(2), None);
+    /// assert_eq!(rdr.field_count(), Some(2));
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    #[inline]
+    pub fn field(&self, i: usize) -> Option<&[u8]> {
+        match &self.state {
+            State::Here { parser, .. } => parser.record()?.get(i),
+            State::Ahead(ahead) => ahead.field(i),
+            State::Moving => None,
+        }
+    }
+
+    /// The number of fields of the current record, `None` if there is none.
+    #[inline]
+    pub fn field_count(&self) -> Option<usize> {
+        match &self.state {
+            State::Here { parser, .. } => parser.record().map(ByteRecord::len),
+            State::Ahead(ahead) => ahead.field_count(),
+            State::Moving => None,
+        }
+    }
+
     /// Where the current record starts.
     pub fn position(&self) -> Option<Position> {
-        self.record()
-            .and_then(ByteRecord::position)
-            .map(Position::from)
+        match &self.state {
+            State::Here { parser, .. } => parser
+                .record()
+                .and_then(ByteRecord::position)
+                .map(Position::from),
+            State::Ahead(ahead) => ahead.position(),
+            State::Moving => None,
+        }
     }
 
     /// Reads up to `max_records` records into `batch` (replacing what it held) and returns
@@ -639,6 +679,7 @@ impl<R: Read> Parser<R> {
         }
     }
 
+    #[inline]
     fn record(&self) -> Option<&ByteRecord> {
         self.has_current.then(|| match self.projection {
             Some(_) => &self.selected,

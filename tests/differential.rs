@@ -134,7 +134,12 @@ fn big_input() -> impl Strategy<Value = Vec<u8>> {
 type FfiStep = Result<(Vec<Vec<u8>>, Position), (i32, Option<Position>)>;
 
 /// The C ABI's results for the same input: counts and records through `csvr::ffi`.
-fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<FfiStep>) {
+fn ffi_steps(
+    d: &Dialect,
+    data: &[u8],
+    limit: usize,
+    read_ahead: bool,
+) -> (Result<u64, i32>, Vec<FfiStep>) {
     use csvr::ffi::*;
     // SAFETY: every pointer passed below is either NULL where allowed, or points to live
     // locals / buffers that outlive the call; the reader is freed exactly once.
@@ -153,6 +158,7 @@ fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<F
         csvr_options_set_has_header(opts, d.has_header);
         csvr_options_set_flexible(opts, d.flexible);
         csvr_options_set_utf8(opts, d.utf8);
+        csvr_options_set_read_ahead(opts, read_ahead);
         csvr_options_set_trim(
             opts,
             match d.trim {
@@ -203,6 +209,12 @@ fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<F
                             std::slice::from_raw_parts(p, len).to_vec()
                         });
                     }
+                    let (mut p, mut len) = (std::ptr::null(), 0usize);
+                    assert_eq!(
+                        csvr_reader_field(rdr, nfields, &mut p, &mut len),
+                        csvr_status::CSVR_ERR_INVALID,
+                        "one past the last field"
+                    );
                     let mut at = Position::default();
                     assert_eq!(
                         csvr_reader_position(rdr, &mut at.line, &mut at.byte, &mut at.record),
@@ -213,6 +225,14 @@ fn ffi_steps(d: &Dialect, data: &[u8], limit: usize) -> (Result<u64, i32>, Vec<F
                 csvr_status::CSVR_DONE => break,
                 s => steps.push(Err((s as i32, last_error_position()))),
             }
+        }
+        if steps.len() < limit {
+            // After CSVR_DONE there is no current record, read ahead or not.
+            let (mut p, mut len) = (std::ptr::null(), 0usize);
+            assert_eq!(
+                csvr_reader_field(rdr, 0, &mut p, &mut len),
+                csvr_status::CSVR_ERR_INVALID
+            );
         }
         csvr_reader_free(rdr);
         (count, steps)
@@ -232,7 +252,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
-    fn the_c_abi_agrees_with_the_csv_crate(d in dialect(), data in input()) {
+    fn the_c_abi_agrees_with_the_csv_crate(d in dialect(), data in input(), ahead in any::<bool>()) {
         prop_assume!(options(&d).validate().is_ok());
         let limit = data.len() + 2;
         let (header, steps) = oracle_steps(&d, &data, limit);
@@ -243,7 +263,7 @@ proptest! {
         } else {
             expected.extend(steps.into_iter().map(|s| s.map_err(|(k, at)| (status_of(k), at))));
         }
-        let (count, records) = ffi_steps(&d, &data, limit);
+        let (count, records) = ffi_steps(&d, &data, limit, ahead);
         prop_assert_eq!(count, expected_count);
         prop_assert_eq!(records, expected);
     }
@@ -317,10 +337,28 @@ fn call<R: Read>(rdr: &mut Reader<R>, op: usize, batch: &mut csvr::Batch) -> Cal
     let fields = |r: &csv::ByteRecord| r.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
     let err = |e: csvr::Error| (e.kind(), e.position());
     match op {
-        0..=3 => Call::Next(
+        0..=1 => Call::Next(
             rdr.next_record()
                 .map(|more| more.then(|| (fields(rdr.record().unwrap()), rdr.position())))
                 .map_err(err),
+        ),
+        // The same through field access, which never builds a record (when reading
+        // ahead, the fields are read in the worker's batch).
+        2..=3 => Call::Next(
+            rdr.next_record()
+                .map(|more| {
+                    let n = rdr.field_count();
+                    assert_eq!(n.is_some(), more);
+                    assert_eq!(rdr.field(n.unwrap_or(0)), None);
+                    more.then(|| {
+                        let fields = (0..n.unwrap()).map(|i| rdr.field(i).unwrap().to_vec());
+                        (fields.collect(), rdr.position())
+                    })
+                })
+                .map_err(|e| {
+                    assert_eq!((rdr.field_count(), rdr.field(0)), (None, None));
+                    err(e)
+                }),
         ),
         4..=8 => Call::Batch(
             rdr.read_batch(op - 3, batch)
@@ -392,13 +430,15 @@ fn reads_ahead_like_here(d: &Dialect, data: &[u8], ops: Vec<usize>) -> Result<()
             op
         );
     }
-    loop {
-        let step = call(&mut here, 0, &mut b1);
-        prop_assert_eq!(&step, &call(&mut ahead, 0, &mut b2));
+    // Alternating between reading records whole and field by field.
+    for op in [0, 2].into_iter().cycle() {
+        let step = call(&mut here, op, &mut b1);
+        prop_assert_eq!(&step, &call(&mut ahead, op, &mut b2));
         if step == Call::Next(Ok(None)) {
-            return Ok(());
+            break;
         }
     }
+    Ok(())
 }
 
 /// Files read ahead (a worker per reader) give the same records, and freeing a reader

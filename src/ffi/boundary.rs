@@ -17,13 +17,15 @@ pub(crate) enum Failure {
     Null(&'static str),
     /// An object poisoned by an earlier panic was used again.
     Poisoned,
-    /// The core said no.
-    Core(Error),
+    /// The core said no. Boxed so that a `Result<csvr_status, Failure>` is three words:
+    /// unboxed, every export's success path stored all of an `Error` on its stack.
+    Core(Box<Error>),
 }
 
 impl From<Error> for Failure {
+    #[cold]
     fn from(e: Error) -> Self {
-        Failure::Core(e)
+        Failure::Core(Box::new(e))
     }
 }
 
@@ -40,18 +42,39 @@ pub(crate) fn status_of(kind: ErrorKind) -> csvr_status {
 
 /// Runs the body of exported function `name`: a panic becomes `CSVR_ERR_PANIC`, a failure
 /// its status, and both set the thread-local last error. Unwinding never reaches C.
+//
+// Inlined into every export, so that the success path of a field access is a few loads
+// and compares with no call and no frame (catch_unwind costs nothing when nothing
+// panics); everything a failure needs (formatting, the last error) is in `failed`, out
+// of line.
+#[inline(always)]
 pub(crate) fn guard<F>(name: &'static str, body: F) -> csvr_status
 where
     F: FnOnce() -> Result<csvr_status, Failure>,
 {
-    let (status, error) = match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(status)) => return status,
-        Ok(Err(Failure::Core(e))) => (status_of(e.kind()), e),
-        Ok(Err(Failure::Null(arg))) => (
+    // Every arm moves its value out, so no drop glue runs on the success path.
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(status)) => status,
+        Ok(Err(failure)) => failed(name, Ok(failure)),
+        Err(payload) => failed(name, Err(payload)),
+    }
+}
+
+/// The failure half of [`guard`]: maps a failure or a panic to a status and the last
+/// error.
+#[cold]
+#[inline(never)]
+fn failed(
+    name: &'static str,
+    outcome: Result<Failure, Box<dyn std::any::Any + Send>>,
+) -> csvr_status {
+    let (status, error) = match outcome {
+        Ok(Failure::Core(e)) => (status_of(e.kind()), *e),
+        Ok(Failure::Null(arg)) => (
             csvr_status::CSVR_ERR_NULL,
             Error::invalid(format!("{name}: argument '{arg}' is NULL")),
         ),
-        Ok(Err(Failure::Poisoned)) => (
+        Ok(Failure::Poisoned) => (
             csvr_status::CSVR_ERR_PANIC,
             Error::new(
                 ErrorKind::Panic,
@@ -83,6 +106,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 
 /// Runs `body` on an object that a panic poisons: once a call on it has panicked, later
 /// calls fail with `CSVR_ERR_PANIC` instead of touching state the panic may have broken.
+// Inlined like `guard`: on the success path this is one load and one compare.
+#[inline(always)]
 pub(crate) fn unpoisoned<T, R>(
     poisoned: &Cell<bool>,
     object: T,
@@ -93,11 +118,15 @@ pub(crate) fn unpoisoned<T, R>(
     }
     match catch_unwind(AssertUnwindSafe(|| body(object))) {
         Ok(result) => result,
-        Err(payload) => {
-            poisoned.set(true);
-            resume_unwind(payload)
-        }
+        Err(payload) => poison(poisoned, payload),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn poison(poisoned: &Cell<bool>, payload: Box<dyn std::any::Any + Send>) -> ! {
+    poisoned.set(true);
+    resume_unwind(payload)
 }
 
 /// Borrows `*p`, or fails with the argument's name if it is NULL.

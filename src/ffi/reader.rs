@@ -269,6 +269,8 @@ pub unsafe extern "C" fn csvr_reader_from_bytes_range(
 ///
 /// # Safety
 /// `r` is NULL or a live reader that no other thread is using.
+// Inlined, with `guard`, into each export: a field access is then one short function.
+#[inline(always)]
 unsafe fn with_reader(
     name: &'static str,
     r: *const csvr_reader,
@@ -285,6 +287,7 @@ unsafe fn with_reader(
 ///
 /// # Safety
 /// `r` is NULL or a live reader that no other thread is using.
+#[inline(always)]
 unsafe fn with_reader_mut(
     name: &'static str,
     r: *mut csvr_reader,
@@ -298,20 +301,32 @@ unsafe fn with_reader_mut(
     })
 }
 
-fn current(reader: &Reader<Input>) -> Result<&ByteRecord, Failure> {
-    reader.record().ok_or_else(|| {
-        Error::invalid("there is no current record: call csvr_reader_next first, and not after CSVR_DONE or an error").into()
-    })
+// The failures below are built out of line, so that the calls that can meet them stay
+// short on the path where they do not.
+
+#[cold]
+#[inline(never)]
+fn no_current_record() -> Failure {
+    Error::invalid("there is no current record: call csvr_reader_next first, and not after CSVR_DONE or an error").into()
 }
 
-fn field_at(record: &ByteRecord, i: usize, what: &str) -> Result<(*const u8, usize), Failure> {
-    let field = record.get(i).ok_or_else(|| {
-        Error::invalid(format!(
-            "{what} index {i} is out of range: there are {} fields",
-            record.len()
-        ))
-    })?;
-    Ok((field.as_ptr(), field.len()))
+#[cold]
+#[inline(never)]
+fn out_of_range(what: &str, i: usize, fields: usize) -> Failure {
+    Error::invalid(format!(
+        "{what} index {i} is out of range: there are {fields} fields"
+    ))
+    .into()
+}
+
+/// Why the current record has no field `i`.
+#[cold]
+#[inline(never)]
+fn no_field(reader: &Reader<Input>, i: usize) -> Failure {
+    match reader.field_count() {
+        None => no_current_record(),
+        Some(fields) => out_of_range("field", i, fields),
+    }
 }
 
 /// Advances to the next record. Returns `CSVR_OK` when a record is current (read it with
@@ -354,7 +369,7 @@ pub unsafe extern "C" fn csvr_reader_field_count(
     unsafe {
         with_reader("csvr_reader_field_count", r, |reader| {
             let out = arg_out(out, "out")?;
-            out.write(current(reader)?.len());
+            out.write(reader.field_count().ok_or_else(no_current_record)?);
             Ok(CSVR_OK)
         })
     }
@@ -384,13 +399,14 @@ pub unsafe extern "C" fn csvr_reader_field(
     unsafe {
         with_reader("csvr_reader_field", r, |reader| {
             let (data, len) = (arg_out(data, "data")?, arg_out(len, "len")?);
-            let (ptr, n) = field_at(current(reader)?, i, "field")?;
+            let field = reader.field(i).ok_or_else(|| no_field(reader, i))?;
+            // A missing field (past a short record's end, with a column selection) is NULL.
             data.write(if reader.is_missing(i) {
                 std::ptr::null()
             } else {
-                ptr
+                field.as_ptr()
             });
-            len.write(n);
+            len.write(field.len());
             Ok(CSVR_OK)
         })
     }
@@ -440,14 +456,16 @@ pub unsafe extern "C" fn csvr_reader_header(
     unsafe {
         with_reader("csvr_reader_header", r, |reader| {
             let (data, len) = (arg_out(data, "data")?, arg_out(len, "len")?);
-            let empty = ByteRecord::new();
-            let (ptr, n) = field_at(reader.headers().unwrap_or(&empty), i, "header")?;
+            let headers = reader.headers();
+            let field = headers
+                .and_then(|h| h.get(i))
+                .ok_or_else(|| out_of_range("header", i, headers.map_or(0, ByteRecord::len)))?;
             data.write(if reader.is_header_missing(i) {
                 std::ptr::null()
             } else {
-                ptr
+                field.as_ptr()
             });
-            len.write(n);
+            len.write(field.len());
             Ok(CSVR_OK)
         })
     }
@@ -479,7 +497,7 @@ pub unsafe extern "C" fn csvr_reader_position(
                 arg_out(byte, "byte")?,
                 arg_out(record, "record")?,
             );
-            current(reader)?;
+            reader.field_count().ok_or_else(no_current_record)?;
             let pos = reader
                 .position()
                 .ok_or_else(|| Error::invalid("the current record has no position"))?;
@@ -652,6 +670,12 @@ mod tests {
             assert_eq!(csvr_reader_count(victim, &mut n), CSVR_ERR_PANIC);
             let mut fields = 0usize;
             assert_eq!(csvr_reader_field_count(victim, &mut fields), CSVR_ERR_PANIC);
+            let (mut data, mut len) = (std::ptr::null(), 0usize);
+            assert_eq!(
+                csvr_reader_field(victim, 0, &mut data, &mut len),
+                CSVR_ERR_PANIC
+            );
+            assert!(last_message().contains("csvr_reader_field: the reader is unusable"));
 
             assert_eq!(csvr_reader_next(bystander), CSVR_OK);
             assert_eq!(csvr_reader_count(bystander, &mut n), CSVR_OK);
