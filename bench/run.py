@@ -175,6 +175,7 @@ def main() -> int:
     ap.add_argument("--no-naive", action="store_true", help="skip len(list(csv.reader)) (slow, ~10x RSS)")
     ap.add_argument("--no-rows", action="store_true", help="skip the Python readers of the reading section")
     ap.add_argument("--no-reading", action="store_true", help="skip the reading section")
+    ap.add_argument("--no-counting", action="store_true", help="skip the counting tables (reading only)")
     ap.add_argument("--real", type=Path, default=largest_real_csv(),
                     help="the real CSV the reading section also reads (default: the largest in ../shared/corpus)")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -211,6 +212,10 @@ def main() -> int:
             with open(path, "rb") as f:
                 while f.read(1 << 24):
                     pass
+        if args.no_counting:
+            if not args.no_reading:
+                failed |= read_section(f"{corpus}.csv", path, args, report)
+            continue
         results: list[Result] = []
         py_cmd = lambda setup, expr: [py, "-c", PY_TIMER.format(setup=setup, expr=expr), str(path)]
         ref = measure("csvr.count (all cores)", py_cmd(*PY_TOOLS["csvr.count (all cores)"]), args.runs)
