@@ -37,6 +37,9 @@ mod parallel;
 mod read_ahead;
 mod reader;
 mod summary;
+#[cfg(test)]
+mod test_input;
+mod worker_thread;
 
 pub use batch::{Batch, FIELD_SEPARATOR, RECORD_SEPARATOR};
 pub use columns::Columns;

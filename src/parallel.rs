@@ -28,6 +28,7 @@ use crate::read_ahead::Ahead;
 use crate::reader::Parser;
 use crate::summary::FirstRecord;
 use crate::summary::Range;
+use crate::worker_thread::{not_forked, worker_gone};
 
 /// Batches each worker may have filled and not yet handed over.
 pub(crate) const IN_FLIGHT: usize = 2;
@@ -254,27 +255,15 @@ impl Workers {
             out.clear();
             return Ok(0);
         }
-        if std::process::id() != self.process {
-            return Err(Error::invalid(
-                "this reader was parsing on threads that a fork did not copy: it cannot be \
-                 read in the child process",
-            ));
-        }
+        not_forked(self.process)?;
         self.want.store(max_records.max(1), Ordering::Relaxed);
         loop {
             let n = self.workers.len();
             let worker = &mut self.workers[self.current % n];
             let Ok(filled) = worker.filled.recv() else {
-                // The worker is gone before its ranges were done: it panicked. Carry the
-                // panic to this thread, where the FFI boundary catches it.
+                // The worker is gone before its ranges were done.
                 self.ended = true;
-                if let Some(thread) = worker.thread.take() {
-                    if let Err(panic) = thread.join() {
-                        std::panic::resume_unwind(panic);
-                    }
-                }
-                out.clear();
-                return Ok(0);
+                return worker_gone(worker.thread.take(), out);
             };
             let range_over = matches!(filled.result, Ok(0));
             let crossed = std::mem::take(&mut self.short_at_range_end);

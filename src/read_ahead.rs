@@ -18,6 +18,7 @@ use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Position};
 use crate::parallel::Workers;
 use crate::reader::{Parser, BATCH_BYTES};
+use crate::worker_thread::{not_forked, worker_gone};
 
 /// Batches in flight besides the caller's: one ready, one being filled.
 const POOL: usize = 2;
@@ -364,12 +365,7 @@ impl ReadAhead {
             out.clear();
             return Ok(0);
         }
-        if std::process::id() != self.process {
-            return Err(Error::invalid(
-                "this reader was reading ahead on a thread that a fork did not copy: \
-                 it cannot be read in the child process",
-            ));
-        }
+        not_forked(self.process)?;
         match self.filled.recv() {
             Ok((mut fresh, filled_max, result, held_back)) => {
                 std::mem::swap(out, &mut fresh);
@@ -383,16 +379,9 @@ impl ReadAhead {
                 result
             }
             Err(_) => {
-                // The worker is gone without saying the input ended: it panicked. Carry
-                // the panic to this thread, where the FFI boundary catches it.
+                // The worker is gone without saying the input ended.
                 self.ended = true;
-                if let Some(worker) = self.worker.take() {
-                    if let Err(panic) = worker.join() {
-                        std::panic::resume_unwind(panic);
-                    }
-                }
-                out.clear();
-                Ok(0)
+                worker_gone(self.worker.take(), out)
             }
         }
     }

@@ -164,36 +164,26 @@ mod tests {
 
     /// CSV-ish bytes: every byte the scanner treats specially, and text.
     fn input() -> impl Strategy<Value = Vec<u8>> {
-        let pieces: &[&[u8]] = &[
-            b"a",
-            b"bc",
-            b",",
-            b";",
-            b"\"",
-            b"\"\"",
-            b"'",
-            b"\n",
-            b"\r",
-            b"\r\n",
-            b"\n\n",
-            b" ",
-            b"\xef\xbb\xbf",
-            b"\0",
-            b"\xff",
-        ];
-        (
-            any::<bool>(),
-            prop::collection::vec(prop::sample::select(pieces), 0..120),
+        crate::test_input::pieces(
+            &[
+                b"a",
+                b"bc",
+                b",",
+                b";",
+                b"\"",
+                b"\"\"",
+                b"'",
+                b"\n",
+                b"\r",
+                b"\r\n",
+                b"\n\n",
+                b" ",
+                b"\xef\xbb\xbf",
+                b"\0",
+                b"\xff",
+            ],
+            120,
         )
-            .prop_map(|(bom, p)| {
-                let mut v = if bom {
-                    b"\xef\xbb\xbf".to_vec()
-                } else {
-                    vec![]
-                };
-                v.extend(p.concat());
-                v
-            })
     }
 
     /// Well-formed CSV: every quote where RFC 4180 puts it, so the scanner must not

@@ -13,6 +13,7 @@ use std::thread;
 
 use super::long_records::Watch;
 use super::scan::{bom_len, join, scan_chunk, ChunkScan, FastDialect, Scanner};
+use crate::input::read_full_at;
 
 /// Below this many bytes per thread, starting a thread costs more than it saves.
 const MIN_BYTES_PER_THREAD: usize = 1 << 20;
@@ -172,22 +173,6 @@ fn scan_file_range(
     }
     let next = if pos == end { byte_at(end)? } else { None };
     Ok(scanner.finish(next))
-}
-
-/// Reads into `buf` at `offset` until it is full or the file ends; returns the bytes read.
-#[cfg(unix)]
-fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read_at(&mut buf[filled..], offset + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

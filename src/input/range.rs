@@ -7,61 +7,63 @@
 //! means that only a BOM at the input's start is taken for one, as csv-core does.
 
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 use super::read_full_at;
 
-/// A file's bytes `[0, first_end)` and then `[start, end)`, read with positioned reads.
-pub struct FileRange {
-    file: File,
+/// Where [`Segments`] reads its bytes from: positioned reads that need no `&mut`.
+pub trait ReadAt {
+    /// Reads into `buf` from `pos` (before the source's end, which the caller knows),
+    /// returning how many bytes, at least 1 when `buf` is not empty.
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize>;
+}
+
+impl ReadAt for File {
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+        match read_full_at(self, buf, pos)? {
+            0 if !buf.is_empty() => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file shrank while it was read",
+            )),
+            n => Ok(n),
+        }
+    }
+}
+
+impl ReadAt for Arc<[u8]> {
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+        let n = buf.len().min(self.len().saturating_sub(pos as usize));
+        buf[..n].copy_from_slice(&self[pos as usize..][..n]);
+        Ok(n)
+    }
+}
+
+/// Two segments `[start, end)` of a source, read one after the other: for a range reader
+/// the input's first record, then the range.
+pub struct Segments<S> {
+    source: S,
     segments: [(u64, u64); 2],
     segment: usize,
     pos: u64,
 }
 
-impl FileRange {
-    pub(crate) fn new(file: File, segments: [(u64, u64); 2]) -> FileRange {
-        FileRange {
-            file,
+/// A file's bytes `[0, first_end)` and then `[start, end)`, read with positioned reads.
+pub type FileRange = Segments<File>;
+
+/// Segments of bytes in memory shared between readers (the workers of one parallel
+/// reader).
+pub type SharedBytes = Segments<Arc<[u8]>>;
+
+impl<S: ReadAt> Segments<S> {
+    pub(crate) fn new(source: S, segments: [(u64, u64); 2]) -> Segments<S> {
+        Segments {
+            source,
             segments,
             segment: 0,
             pos: segments[0].0,
         }
     }
-}
-
-impl Read for FileRange {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while let Some(&(_, end)) = self.segments.get(self.segment) {
-            if self.pos < end {
-                let want = buf.len().min((end - self.pos) as usize);
-                let n = read_full_at(&self.file, &mut buf[..want], self.pos)?;
-                if n == 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the file shrank while it was read",
-                    ));
-                }
-                self.pos += n as u64;
-                return Ok(n);
-            }
-            self.segment += 1;
-            if let Some(&(start, _)) = self.segments.get(self.segment) {
-                self.pos = start;
-            }
-        }
-        Ok(0)
-    }
-}
-
-/// Segments of bytes in memory shared between readers (the workers of one parallel
-/// reader), read one after the other.
-pub struct SharedBytes {
-    data: Arc<[u8]>,
-    segments: [(u64, u64); 2],
-    segment: usize,
-    pos: u64,
 }
 
 impl SharedBytes {
@@ -70,22 +72,14 @@ impl SharedBytes {
         let len = data.len() as u64;
         SharedBytes::new(data, [(0, len), (0, 0)])
     }
-
-    pub(crate) fn new(data: Arc<[u8]>, segments: [(u64, u64); 2]) -> SharedBytes {
-        SharedBytes {
-            data,
-            segments,
-            segment: 0,
-            pos: segments[0].0,
-        }
-    }
 }
 
-impl Read for SharedBytes {
+impl<S: ReadAt> Read for Segments<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while let Some(&(_, end)) = self.segments.get(self.segment) {
             if self.pos < end {
-                let n = Cursor::new(&self.data[self.pos as usize..end as usize]).read(buf)?;
+                let want = buf.len().min((end - self.pos) as usize);
+                let n = self.source.read_at(&mut buf[..want], self.pos)?;
                 self.pos += n as u64;
                 return Ok(n);
             }

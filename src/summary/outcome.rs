@@ -166,13 +166,7 @@ impl Outcome {
             out.lead_fields = a.lead_fields + b.lead_fields;
             out.lead_end = b.lead_end;
         }
-        let mut inner = Inner {
-            fields: out.inner_fields,
-            ragged: out.ragged,
-            ragged_fields: out.ragged_fields,
-            too_long: out.too_long,
-            limit,
-        };
+        let mut inner = Inner::of(&out, limit);
         if a.has_tail() {
             let fields = a.tail_fields + b.lead_fields;
             if b.lead_end == NONE {
@@ -185,10 +179,7 @@ impl Outcome {
         if b.inner_fields != NONE {
             inner.push_all(b, shift);
         }
-        out.inner_fields = inner.fields;
-        out.ragged = inner.ragged;
-        out.ragged_fields = inner.ragged_fields;
-        out.too_long = inner.too_long;
+        inner.store(&mut out);
         out
     }
 }
@@ -207,18 +198,9 @@ impl Outcome {
         out.starts += 1;
         out.end_state = State::StartRecord as u64;
         out.comment = Mark::NONE;
-        let mut inner = Inner {
-            fields: out.inner_fields,
-            ragged: out.ragged,
-            ragged_fields: out.ragged_fields,
-            too_long: out.too_long,
-            limit,
-        };
+        let mut inner = Inner::of(&out, limit);
         inner.push(start, fields, end);
-        out.inner_fields = inner.fields;
-        out.ragged = inner.ragged;
-        out.ragged_fields = inner.ragged_fields;
-        out.too_long = inner.too_long;
+        inner.store(&mut out);
         out
     }
 }
@@ -233,6 +215,25 @@ struct Inner {
 }
 
 impl Inner {
+    /// The checks of `outcome`'s inner records so far.
+    fn of(outcome: &Outcome, limit: u64) -> Inner {
+        Inner {
+            fields: outcome.inner_fields,
+            ragged: outcome.ragged,
+            ragged_fields: outcome.ragged_fields,
+            too_long: outcome.too_long,
+            limit,
+        }
+    }
+
+    /// Writes the checks back into `outcome`.
+    fn store(&self, outcome: &mut Outcome) {
+        outcome.inner_fields = self.fields;
+        outcome.ragged = self.ragged;
+        outcome.ragged_fields = self.ragged_fields;
+        outcome.too_long = self.too_long;
+    }
+
     /// One more record: it starts at `start`, has `fields` fields and ends at `end`.
     fn push(&mut self, start: Mark, fields: u64, end: u64) {
         if self.fields == NONE {

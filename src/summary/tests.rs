@@ -9,39 +9,29 @@ use crate::{count_bytes, ErrorKind, Reader};
 
 /// Bytes with every special byte of the dialects below, and text.
 fn input() -> impl Strategy<Value = Vec<u8>> {
-    let pieces: &[&[u8]] = &[
-        b"a",
-        b"bc",
-        b",",
-        b";",
-        b"\"",
-        b"\"\"",
-        b"'",
-        b"\\",
-        b"#",
-        b"\n",
-        b"\r",
-        b"\r\n",
-        b"\n\n",
-        b" ",
-        b"\xef\xbb\xbf",
-        b"\xef",
-        b"\xbb",
-        b"\xbf",
-    ];
-    (
-        0u8..4,
-        prop::collection::vec(prop::sample::select(pieces), 0..60),
+    crate::test_input::pieces(
+        &[
+            b"a",
+            b"bc",
+            b",",
+            b";",
+            b"\"",
+            b"\"\"",
+            b"'",
+            b"\\",
+            b"#",
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\n\n",
+            b" ",
+            b"\xef\xbb\xbf",
+            b"\xef",
+            b"\xbb",
+            b"\xbf",
+        ],
+        60,
     )
-        .prop_map(|(bom, p)| {
-            let mut v = match bom {
-                0 => b"\xef\xbb\xbf".to_vec(),
-                1 => b"\xef\xbb".to_vec(),
-                _ => vec![],
-            };
-            v.extend(p.concat());
-            v
-        })
 }
 
 fn options() -> impl Strategy<Value = Options> {
