@@ -268,13 +268,17 @@ impl Options {
         self.max_record_bytes
     }
 
-    /// Whether a reader of a regular file or of bytes parses on a thread of its own, one
-    /// batch ahead of the caller, so that parsing overlaps with what the caller does with
-    /// the records (a binding building its own objects, say). Default off.
+    /// Whether a reader of a regular file or of bytes parses on threads of its own, ahead
+    /// of the caller, so that parsing overlaps with what the caller does with the records
+    /// (a binding building its own objects, say). Default off.
     ///
-    /// Records, positions and errors are the same either way; only the work moves. The
-    /// thread starts at the first read and ends when the reader is dropped; at most three
-    /// batches (about [`crate::BATCH_BYTES`] each) exist at once, so memory stays bounded.
+    /// Records, positions and errors are the same either way; only the work moves. An
+    /// input of 8 MiB or more is parsed on up to [`Options::threads`] workers, each taking
+    /// record-aligned ranges of about 1 MiB, and the batches are handed over in file order;
+    /// a smaller one on one worker. The threads start at the first read and end when the
+    /// reader is dropped; at most 6 batches (about [`crate::BATCH_BYTES`] each) per
+    /// worker and the caller's one exist at once, so memory does not grow with the input.
+    ///
     /// Readers of other inputs (pipes, terminals, any `Read`) read on the caller's thread,
     /// because a thread blocked reading them could not be stopped. In a child made by
     /// `fork()` the thread does not exist: reading such a reader there is an

@@ -36,7 +36,7 @@ type ToFill = (Batch, usize);
 /// tens of microseconds on a virtual machine: with 256 records a batch, a profile of
 /// reading field by field had 6% of its time in the worker waking the caller. (Batches
 /// end at `BATCH_BYTES` anyway.)
-pub(crate) const AHEAD_RECORDS: usize = 1024;
+pub(crate) const AHEAD_RECORDS: usize = 4096;
 
 /// The caller's side of a reader that reads ahead: what [`crate::Reader`] does with its
 /// parser on the worker, answered from the worker's batches exactly as the parser would

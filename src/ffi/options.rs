@@ -389,12 +389,16 @@ pub const CSVR_DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
 const _: () = assert!(CSVR_DEFAULT_MAX_RECORD_BYTES == crate::DEFAULT_MAX_RECORD_BYTES);
 
 /// Sets reading ahead (default false): when true, a reader of a regular file or of bytes
-/// parses on a thread of its own, one batch ahead of the caller, so that parsing overlaps
-/// with the caller's own work on the records it has. Records, positions and errors are
-/// the same either way. The thread starts at the first read and is joined by
-/// `csvr_reader_free`; at most three batches exist at once. Readers of other inputs
-/// (pipes, terminals, any file descriptor, any read callback) read on the caller's thread. The Python binding turns it on. After
-/// `fork()`, the child has no copy of the thread: reading such a reader there fails with
+/// parses on threads of its own, ahead of the caller, so that parsing overlaps with the
+/// caller's own work on the records it has: an input of 8 MiB or more on up to `threads`
+/// workers (`csvr_options_set_threads`), each parsing record-aligned ranges of about 1 MiB,
+/// the batches handed over in file order; a smaller one on one worker. Records, positions
+/// and errors are the same either way. The threads start at the first read and are joined
+/// by `csvr_reader_free`; at most 6 batches (about 1 MiB each) per worker and the
+/// caller's one exist at once, so memory does not grow with the input. Readers of other
+/// inputs (pipes, terminals, any file descriptor, any read callback) read on the caller's
+/// thread. The Python binding turns it on. After `fork()`, the child has no copy of the
+/// threads: reading such a reader there fails with
 /// `CSVR_ERR_INVALID`, and freeing it is safe.
 ///
 /// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
