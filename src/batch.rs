@@ -174,6 +174,41 @@ impl Batch {
             .push(record.position().map(Position::from).unwrap_or_default());
     }
 
+    /// Appends a record the fast parser read: `fields`, all of whose bytes are among
+    /// `raw` (which bounds their length and tells at once whether any holds a separator).
+    /// Each field is copied once, straight from the parser's buffer.
+    pub(crate) fn push_parsed<'a>(
+        &mut self,
+        fields: impl ExactSizeIterator<Item = &'a [u8]> + Clone,
+        raw: &[u8],
+        position: Position,
+    ) {
+        // Once unframed, always unframed: no need to look again.
+        if self.framed && memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, raw).is_some() {
+            self.framed = !fields.clone().any(has_separator);
+        }
+        if !self.record_ends.is_empty() {
+            self.data.push(RECORD_SEPARATOR);
+        }
+        let count = fields.len();
+        self.data.reserve(raw.len() + count);
+        self.field_ends.reserve(count);
+        for field in fields {
+            self.data.extend_from_slice(field);
+            self.field_ends.push(self.data.len());
+            self.data.push(FIELD_SEPARATOR);
+        }
+        if count > 0 {
+            // The last field's separator is not kept.
+            self.data.pop();
+        }
+        if !self.missing.is_empty() {
+            self.missing.resize(self.field_ends.len(), false);
+        }
+        self.record_ends.push(self.field_ends.len());
+        self.positions.push(position);
+    }
+
     /// Appends record `i` of `other`.
     pub(crate) fn push_from(&mut self, other: &Batch, i: usize) {
         let separated = !other.framed && other.fields(i).any(has_separator);

@@ -34,6 +34,7 @@ pub mod ffi;
 mod input;
 mod options;
 mod parallel;
+mod parse;
 mod read_ahead;
 mod reader;
 mod summary;

@@ -17,6 +17,7 @@ use crate::input::{
     describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker, SharedBytes,
 };
 use crate::options::Options;
+use crate::parse::FastReader;
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
 use crate::summary::{first_record_end, FirstRecord, Range};
 
@@ -65,11 +66,11 @@ enum State<R> {
 /// comes back.
 type StartAhead<R> = Box<dyn FnOnce(Parser<R>, usize) -> Result<Ahead, Parser<R>> + Send>;
 
-/// The parser under a [`Reader`]: the `csv` crate's reader with the record tracker, the
-/// current record and the error held back by a batch. It runs on the caller's thread, or
-/// on a read-ahead worker's (`read_ahead`).
+/// The parser under a [`Reader`]: an engine that parses, the current record and the
+/// error held back by a batch. It runs on the caller's thread, or on a read-ahead
+/// worker's (`read_ahead`).
 pub(crate) struct Parser<R> {
-    csv: csv::Reader<RecordTracker<BomSafe<Decoded<R>>>>,
+    engine: Engine<R>,
     /// How the input is named in error messages.
     source: String,
     /// The header as the reader yields it: with a column selection, its selected fields.
@@ -90,6 +91,16 @@ pub(crate) struct Parser<R> {
     pending: Option<Error>,
     /// For a range reader: where its range begins in the bytes parsed.
     relocation: Option<Relocation>,
+}
+
+/// What parses: both give the same records, positions and errors.
+// One per parser: the size of the larger one costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Engine<R> {
+    /// The structural-index parser, for the options it supports (`parse::supports`).
+    Fast(FastReader<Decoded<R>>),
+    /// The `csv` crate's reader over the record tracker, for every other option.
+    Crate(csv::Reader<RecordTracker<BomSafe<Decoded<R>>>>),
 }
 
 /// Where a range reader's range sits: the parser reads the input's first record and then
@@ -559,23 +570,32 @@ impl<R: Read> Parser<R> {
         source: String,
         relocation: Option<Relocation>,
     ) -> Result<Self, Error> {
+        let fast = crate::parse::supports(options);
+        Parser::with_engine(rdr, options, source, relocation, fast)
+    }
+
+    /// A parser that uses the structural-index engine if `fast` (the options must allow
+    /// it) and the `csv` crate's otherwise.
+    fn with_engine(
+        rdr: R,
+        options: &Options,
+        source: String,
+        relocation: Option<Relocation>,
+        fast: bool,
+    ) -> Result<Self, Error> {
         options.validate_for_reading()?;
-        let input = RecordTracker::new(
-            BomSafe::new(Decoded::new(rdr, options.decompress())),
-            options,
-        );
-        let mut csv = options.csv_builder().from_reader(input);
-        let headers = match (options.has_header(), options.utf8()) {
-            (false, _) => None,
-            (true, false) => Some(csv.byte_headers().cloned()),
-            (true, true) => Some(csv.headers().map(|h| h.as_byte_record().clone())),
-        }
-        .transpose();
-        let header_at = start_of(&csv, 0);
-        let mut headers = headers.map_err(|e| Error::from_csv(e, &source).at_if(header_at))?;
-        if let (Some(h), Some(at)) = (&mut headers, header_at) {
-            h.set_position(Some(at.to_csv()));
-        }
+        let decoded = Decoded::new(rdr, options.decompress());
+        let mut engine = match fast {
+            true => Engine::Fast(FastReader::new(decoded, options, source.clone())),
+            false => {
+                let input = RecordTracker::new(BomSafe::new(decoded), options);
+                Engine::Crate(options.csv_builder().from_reader(input))
+            }
+        };
+        let mut headers = match options.has_header() {
+            true => Some(engine.read_header(options.utf8(), &source)?),
+            false => None,
+        };
         let projection = Projection::resolve(options.columns(), headers.as_ref())?;
         let mut header_missing = vec![];
         if let (Some(p), Some(h)) = (&projection, &mut headers) {
@@ -583,13 +603,13 @@ impl<R: Read> Parser<R> {
             p.project(h, &mut selected, &mut header_missing);
             *h = selected;
         }
-        let record = if options.utf8() {
-            Record::Text(StringRecord::new())
-        } else {
-            Record::Bytes(ByteRecord::new())
+        // The fast engine checks UTF-8 itself; the crate's needs a `StringRecord` for it.
+        let record = match (options.utf8(), &engine) {
+            (true, Engine::Crate(_)) => Record::Text(StringRecord::new()),
+            _ => Record::Bytes(ByteRecord::new()),
         };
         let mut reader = Parser {
-            csv,
+            engine,
             source,
             headers,
             header_missing,
@@ -602,26 +622,25 @@ impl<R: Read> Parser<R> {
             pending: None,
             relocation,
         };
-        reader.record_ended().map_err(|e| e.at_if(header_at))?;
         if relocation.is_some() && !options.has_header() {
             // The input's first record comes before the range: read past it unseen.
-            let mut first = ByteRecord::new();
-            let read = reader.csv.read_byte_record(&mut first);
-            let at = reader.start_of(0);
-            read.map_err(|e| Error::from_csv(e, &reader.source).at_if(at))?;
-            reader.record_ended().map_err(|e| e.at_if(at))?;
+            reader.skip_first()?;
         }
         Ok(reader)
     }
 
-    /// Tells the tracker that the record just read has ended; fails if it was longer
-    /// than `max_record_bytes`.
-    fn record_ended(&mut self) -> Result<(), Error> {
-        let end = self.csv.position().byte();
-        self.csv
-            .get_mut()
-            .record_ended(end)
-            .map_err(|too_long| Error::new(ErrorKind::Parse, too_long.to_string()))
+    /// Reads the input's first record and drops it.
+    fn skip_first(&mut self) -> Result<(), Error> {
+        match &mut self.engine {
+            Engine::Fast(fast) => fast.skip().map(|_| ()),
+            Engine::Crate(csv) => {
+                let mut first = ByteRecord::new();
+                let read = csv.read_byte_record(&mut first);
+                let at = start_of(csv, 0);
+                read.map_err(|e| Error::from_csv(e, &self.source).at_if(at))?;
+                record_ended(csv).map_err(|e| e.at_if(at))
+            }
+        }
     }
 
     /// Whether an error is held back for the next call.
@@ -652,29 +671,54 @@ impl<R: Read> Parser<R> {
         if self.exhausted {
             return Ok(false);
         }
-        let read = match &mut self.record {
-            Record::Bytes(b) => self.csv.read_byte_record(b),
-            Record::Text(s) => self.csv.read_record(s),
-        };
-        let number = record_number(self.record.as_bytes());
-        let at = self.start_of(number);
-        match read {
-            Ok(true) => {
-                if let Some(at) = at {
-                    self.record.set_position(at);
+        let relocation = self.relocation;
+        let relocate = |p: Position| relocation.map_or(p, |r| r.apply(p));
+        match &mut self.engine {
+            Engine::Fast(fast) => match fast.next() {
+                Ok(Some(current)) => {
+                    let Record::Bytes(record) = &mut self.record else {
+                        unreachable!("the fast engine reads into bytes")
+                    };
+                    record.clear();
+                    for field in current.fields() {
+                        record.push_field(field);
+                    }
+                    record.set_position(Some(relocate(current.position).to_csv()));
+                    self.has_current = true;
+                    Ok(true)
                 }
-                self.record_ended().map_err(|e| e.at_if(at))?;
-                self.has_current = true;
-                Ok(true)
-            }
-            Ok(false) => {
-                self.exhausted = true;
-                Ok(false)
-            }
-            Err(e) => {
-                // The failed record is over: the next one starts after it.
-                let _ = self.record_ended();
-                Err(Error::from_csv(e, &self.source).at_if(at))
+                Ok(None) => {
+                    self.exhausted = true;
+                    Ok(false)
+                }
+                Err(e) => Err(relocate_error(e, relocation)),
+            },
+            Engine::Crate(csv) => {
+                let read = match &mut self.record {
+                    Record::Bytes(b) => csv.read_byte_record(b),
+                    Record::Text(s) => csv.read_record(s),
+                };
+                let number = record_number(self.record.as_bytes());
+                let at = start_of(csv, number).map(relocate);
+                match read {
+                    Ok(true) => {
+                        if let Some(at) = at {
+                            self.record.set_position(at);
+                        }
+                        record_ended(csv).map_err(|e| e.at_if(at))?;
+                        self.has_current = true;
+                        Ok(true)
+                    }
+                    Ok(false) => {
+                        self.exhausted = true;
+                        Ok(false)
+                    }
+                    Err(e) => {
+                        // The failed record is over: the next one starts after it.
+                        let _ = record_ended(csv);
+                        Err(Error::from_csv(e, &self.source).at_if(at))
+                    }
+                }
             }
         }
     }
@@ -702,6 +746,9 @@ impl<R: Read> Parser<R> {
         batch: &mut Batch,
     ) -> Result<usize, Error> {
         batch.clear();
+        if matches!(self.engine, Engine::Fast(_)) && self.projection.is_none() {
+            return self.read_batch_fast(max_records, batch);
+        }
         while batch.len() < max_records && batch.data().len() < BATCH_BYTES {
             // Straight from the parser's record: only selected fields are copied.
             match self.parse_next() {
@@ -718,26 +765,69 @@ impl<R: Read> Parser<R> {
         Ok(batch.len())
     }
 
+    /// [`Parser::read_batch`] of every field with the fast engine: each field is copied
+    /// once, from the input buffer into the batch.
+    fn read_batch_fast(&mut self, max_records: usize, batch: &mut Batch) -> Result<usize, Error> {
+        self.has_current = false;
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let Engine::Fast(fast) = &mut self.engine else {
+            unreachable!("checked by the caller")
+        };
+        let relocation = self.relocation;
+        while !self.exhausted && batch.len() < max_records && batch.data().len() < BATCH_BYTES {
+            match fast.next() {
+                Ok(Some(current)) => {
+                    let at = relocation.map_or(current.position, |r| r.apply(current.position));
+                    batch.push_parsed(current.fields(), current.raw(), at);
+                }
+                Ok(None) => self.exhausted = true,
+                Err(e) if batch.is_empty() => return Err(relocate_error(e, relocation)),
+                Err(e) => {
+                    self.pending = Some(relocate_error(e, relocation));
+                    break;
+                }
+            }
+        }
+        Ok(batch.len())
+    }
+
     /// See [`Reader::count_remaining`].
     fn count_remaining(&mut self) -> Result<u64, Error> {
         self.has_current = false;
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
-        let mut scratch = ByteRecord::new();
+        let relocation = self.relocation;
         let mut n = 0u64;
-        while !self.exhausted {
-            let read = self.csv.read_byte_record(&mut scratch);
-            let at = self.start_of(record_number(&scratch));
-            match read {
-                Ok(true) => {
-                    self.record_ended().map_err(|e| e.at_if(at))?;
-                    n += 1;
+        match &mut self.engine {
+            Engine::Fast(fast) => {
+                while !self.exhausted {
+                    match fast.skip() {
+                        Ok(true) => n += 1,
+                        Ok(false) => self.exhausted = true,
+                        Err(e) => return Err(relocate_error(e, relocation)),
+                    }
                 }
-                Ok(false) => self.exhausted = true,
-                Err(e) => {
-                    let _ = self.record_ended();
-                    return Err(Error::from_csv(e, &self.source).at_if(at));
+            }
+            Engine::Crate(csv) => {
+                let mut scratch = ByteRecord::new();
+                while !self.exhausted {
+                    let read = csv.read_byte_record(&mut scratch);
+                    let at = start_of(csv, record_number(&scratch))
+                        .map(|p| relocation.map_or(p, |r| r.apply(p)));
+                    match read {
+                        Ok(true) => {
+                            record_ended(csv).map_err(|e| e.at_if(at))?;
+                            n += 1;
+                        }
+                        Ok(false) => self.exhausted = true,
+                        Err(e) => {
+                            let _ = record_ended(csv);
+                            return Err(Error::from_csv(e, &self.source).at_if(at));
+                        }
+                    }
                 }
             }
         }
@@ -745,13 +835,87 @@ impl<R: Read> Parser<R> {
     }
 }
 
+#[cfg(test)]
 impl<R: Read> Parser<R> {
-    /// Where record `number` (as the `csv` crate numbers what it reads) really starts, in
-    /// the whole input's terms.
-    fn start_of(&self, number: u64) -> Option<Position> {
-        let at = start_of(&self.csv, number)?;
-        Some(self.relocation.map_or(at, |r| r.apply(at)))
+    pub(crate) fn with_engine_for_tests(
+        rdr: R,
+        options: &Options,
+        fast: bool,
+    ) -> Result<Self, Error> {
+        Parser::with_engine(rdr, options, "the input".into(), None, fast)
     }
+
+    pub(crate) fn set_classifier_for_tests(&mut self, c: crate::count::classify::Classifier) {
+        if let Engine::Fast(fast) = &mut self.engine {
+            fast.set_classifier(c);
+        }
+    }
+
+    pub(crate) fn headers_for_tests(&self) -> Option<&ByteRecord> {
+        self.headers.as_ref()
+    }
+
+    pub(crate) fn next_record_for_tests(&mut self) -> Result<Option<&ByteRecord>, Error> {
+        Ok(match self.next_record()? {
+            true => self.record(),
+            false => None,
+        })
+    }
+
+    pub(crate) fn count_for_tests(&mut self) -> Result<u64, Error> {
+        self.count_remaining()
+    }
+}
+
+impl<R: Read> Engine<R> {
+    /// Reads the header record (empty for empty input), with its position.
+    fn read_header(&mut self, utf8: bool, source: &str) -> Result<ByteRecord, Error> {
+        match self {
+            Engine::Fast(fast) => Ok(match fast.next()? {
+                Some(current) => {
+                    let mut header: ByteRecord = current.fields().collect();
+                    header.set_position(Some(current.position.to_csv()));
+                    header
+                }
+                None => {
+                    // As the `csv` crate places a header the input does not hold.
+                    let mut header = ByteRecord::new();
+                    header.set_position(Some(csv::Position::new()));
+                    header
+                }
+            }),
+            Engine::Crate(csv) => {
+                let read = match utf8 {
+                    false => csv.byte_headers().cloned(),
+                    true => csv.headers().map(|h| h.as_byte_record().clone()),
+                };
+                let at = start_of(csv, 0);
+                let mut header = read.map_err(|e| Error::from_csv(e, source).at_if(at))?;
+                if let Some(at) = at {
+                    header.set_position(Some(at.to_csv()));
+                }
+                record_ended(csv).map_err(|e| e.at_if(at))?;
+                Ok(header)
+            }
+        }
+    }
+}
+
+/// `e`, its position given in the whole input's terms.
+fn relocate_error(e: Error, relocation: Option<Relocation>) -> Error {
+    match (e.position(), relocation) {
+        (Some(p), Some(r)) => e.at(r.apply(p)),
+        _ => e,
+    }
+}
+
+/// Tells the tracker that the record the `csv` crate just read has ended; fails if it was
+/// longer than `max_record_bytes`.
+fn record_ended<R: Read>(csv: &mut csv::Reader<RecordTracker<R>>) -> Result<(), Error> {
+    let end = csv.position().byte();
+    csv.get_mut()
+        .record_ended(end)
+        .map_err(|too_long| Error::new(ErrorKind::Parse, too_long.to_string()))
 }
 
 /// The record number the `csv` crate gave `record` (the header is record 0).

@@ -25,7 +25,7 @@ pub(crate) use decompress::{is_plain, Decoded};
 #[cfg(unix)]
 pub(crate) use fd::{describe_fd, BorrowedFile};
 pub use range::{FileRange, SharedBytes};
-pub(crate) use tracker::RecordTracker;
+pub(crate) use tracker::{count_newlines, RecordTracker};
 
 /// Opens `path` for reading, refusing a directory up front: Linux lets `open(2)` succeed
 /// on one and only fails the first `read`, which would surface far from the cause. The

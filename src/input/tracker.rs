@@ -200,7 +200,7 @@ impl<R> RecordTracker<R> {
 /// Byte-wide counters over runs of at most 255 bytes let the compiler compare 16 or 32
 /// bytes a step; counting into a `u64` (or setting up a `memchr` search per record)
 /// made this a fifth of a reader's time.
-fn count_newlines(bytes: &[u8]) -> u64 {
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
     bytes
         .chunks(255)
         .map(|run| u64::from(run.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
