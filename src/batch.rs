@@ -174,9 +174,9 @@ impl Batch {
             .push(record.position().map(Position::from).unwrap_or_default());
     }
 
-    /// Appends a record the fast parser read: `fields`, all of whose bytes are among
-    /// `raw` (which bounds their length and tells at once whether any holds a separator).
-    /// Each field is copied once, straight from the parser's buffer.
+    /// Appends a record the fast parser read (see [`Batch::push_plain`] for one without
+    /// quoted fields): `fields`, all of whose bytes are among `raw` (which bounds their
+    /// length and tells at once whether any holds a separator).
     pub(crate) fn push_parsed<'a>(
         &mut self,
         fields: impl ExactSizeIterator<Item = &'a [u8]> + Clone,
@@ -202,6 +202,41 @@ impl Batch {
             // The last field's separator is not kept.
             self.data.pop();
         }
+        self.record_done(position);
+    }
+
+    /// Appends a record whose fields lie in `bytes` one byte apart (a delimiter between
+    /// each two), ending at `ends` (offsets in `bytes`, in order, the last one its end):
+    /// one copy of the whole record, then a separator over each delimiter.
+    pub(crate) fn push_plain(
+        &mut self,
+        bytes: &[u8],
+        ends: impl ExactSizeIterator<Item = usize>,
+        position: Position,
+    ) {
+        if !self.record_ends.is_empty() {
+            self.data.push(RECORD_SEPARATOR);
+        }
+        let base = self.data.len();
+        // Delimiters become separators below; any other separator byte unframes.
+        if self.framed && memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, bytes).is_some() {
+            self.framed = false;
+        }
+        self.data.extend_from_slice(bytes);
+        self.field_ends.reserve(ends.len());
+        let data = &mut self.data[base..];
+        for end in ends {
+            if let Some(delimiter) = data.get_mut(end) {
+                *delimiter = FIELD_SEPARATOR;
+            }
+            self.field_ends.push(base + end);
+        }
+        self.record_done(position);
+    }
+
+    /// Closes the record whose fields were just appended.
+    #[inline]
+    fn record_done(&mut self, position: Position) {
         if !self.missing.is_empty() {
             self.missing.resize(self.field_ends.len(), false);
         }

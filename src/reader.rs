@@ -17,7 +17,7 @@ use crate::input::{
     describe_path, open_file, BomSafe, Decoded, FileRange, RecordTracker, SharedBytes,
 };
 use crate::options::Options;
-use crate::parse::FastReader;
+use crate::parse::{Current, FastReader, Sink};
 use crate::read_ahead::{Ahead, AHEAD_RECORDS};
 use crate::summary::{first_record_end, FirstRecord, Range};
 
@@ -632,7 +632,7 @@ impl<R: Read> Parser<R> {
     /// Reads the input's first record and drops it.
     fn skip_first(&mut self) -> Result<(), Error> {
         match &mut self.engine {
-            Engine::Fast(fast) => fast.skip().map(|_| ()),
+            Engine::Fast(fast) => fast.read_into(&mut Skip::up_to(1), false).map(|_| ()),
             Engine::Crate(csv) => {
                 let mut first = ByteRecord::new();
                 let read = csv.read_byte_record(&mut first);
@@ -674,25 +674,21 @@ impl<R: Read> Parser<R> {
         let relocation = self.relocation;
         let relocate = |p: Position| relocation.map_or(p, |r| r.apply(p));
         match &mut self.engine {
-            Engine::Fast(fast) => match fast.next() {
-                Ok(Some(current)) => {
-                    let Record::Bytes(record) = &mut self.record else {
-                        unreachable!("the fast engine reads into bytes")
-                    };
-                    record.clear();
-                    for field in current.fields() {
-                        record.push_field(field);
-                    }
-                    record.set_position(Some(relocate(current.position).to_csv()));
-                    self.has_current = true;
-                    Ok(true)
-                }
-                Ok(None) => {
-                    self.exhausted = true;
-                    Ok(false)
-                }
-                Err(e) => Err(relocate_error(e, relocation)),
-            },
+            Engine::Fast(fast) => {
+                let Record::Bytes(record) = &mut self.record else {
+                    unreachable!("the fast engine reads into bytes")
+                };
+                let mut sink = IntoRecord {
+                    record,
+                    relocation,
+                    filled: false,
+                };
+                fast.read_into(&mut sink, true)
+                    .map_err(|e| relocate_error(e, relocation))?;
+                self.has_current = sink.filled;
+                self.exhausted = !sink.filled;
+                Ok(sink.filled)
+            }
             Engine::Crate(csv) => {
                 let read = match &mut self.record {
                     Record::Bytes(b) => csv.read_byte_record(b),
@@ -776,19 +772,18 @@ impl<R: Read> Parser<R> {
             unreachable!("checked by the caller")
         };
         let relocation = self.relocation;
-        while !self.exhausted && batch.len() < max_records && batch.data().len() < BATCH_BYTES {
-            match fast.next() {
-                Ok(Some(current)) => {
-                    let at = relocation.map_or(current.position, |r| r.apply(current.position));
-                    batch.push_parsed(current.fields(), current.raw(), at);
-                }
-                Ok(None) => self.exhausted = true,
-                Err(e) if batch.is_empty() => return Err(relocate_error(e, relocation)),
-                Err(e) => {
-                    self.pending = Some(relocate_error(e, relocation));
-                    break;
-                }
-            }
+        if self.exhausted || max_records == 0 {
+            return Ok(0);
+        }
+        let mut sink = IntoBatch {
+            batch,
+            max_records,
+            relocation,
+        };
+        match fast.read_into(&mut sink, true) {
+            Ok(more) => self.exhausted = !more,
+            Err(e) if batch.is_empty() => return Err(relocate_error(e, relocation)),
+            Err(e) => self.pending = Some(relocate_error(e, relocation)),
         }
         Ok(batch.len())
     }
@@ -803,12 +798,12 @@ impl<R: Read> Parser<R> {
         let mut n = 0u64;
         match &mut self.engine {
             Engine::Fast(fast) => {
-                while !self.exhausted {
-                    match fast.skip() {
-                        Ok(true) => n += 1,
-                        Ok(false) => self.exhausted = true,
-                        Err(e) => return Err(relocate_error(e, relocation)),
-                    }
+                let mut sink = Skip::up_to(u64::MAX);
+                let read = fast.read_into(&mut sink, false);
+                n = sink.records;
+                match read {
+                    Ok(more) => self.exhausted = !more,
+                    Err(e) => return Err(relocate_error(e, relocation)),
                 }
             }
             Engine::Crate(csv) => {
@@ -871,19 +866,20 @@ impl<R: Read> Engine<R> {
     /// Reads the header record (empty for empty input), with its position.
     fn read_header(&mut self, utf8: bool, source: &str) -> Result<ByteRecord, Error> {
         match self {
-            Engine::Fast(fast) => Ok(match fast.next()? {
-                Some(current) => {
-                    let mut header: ByteRecord = current.fields().collect();
-                    header.set_position(Some(current.position.to_csv()));
-                    header
-                }
-                None => {
+            Engine::Fast(fast) => {
+                let mut header = ByteRecord::new();
+                let mut sink = IntoRecord {
+                    record: &mut header,
+                    relocation: None,
+                    filled: false,
+                };
+                fast.read_into(&mut sink, true)?;
+                if !sink.filled {
                     // As the `csv` crate places a header the input does not hold.
-                    let mut header = ByteRecord::new();
                     header.set_position(Some(csv::Position::new()));
-                    header
                 }
-            }),
+                Ok(header)
+            }
             Engine::Crate(csv) => {
                 let read = match utf8 {
                     false => csv.byte_headers().cloned(),
@@ -898,6 +894,69 @@ impl<R: Read> Engine<R> {
                 Ok(header)
             }
         }
+    }
+}
+
+/// Takes one record of the fast engine into a `ByteRecord`.
+struct IntoRecord<'a> {
+    record: &'a mut ByteRecord,
+    relocation: Option<Relocation>,
+    filled: bool,
+}
+
+impl Sink for IntoRecord<'_> {
+    fn record(&mut self, current: Current<'_>) -> bool {
+        self.record.clear();
+        for field in current.fields() {
+            self.record.push_field(field);
+        }
+        let at = self
+            .relocation
+            .map_or(current.position, |r| r.apply(current.position));
+        self.record.set_position(Some(at.to_csv()));
+        self.filled = true;
+        false
+    }
+}
+
+/// Fills a batch from the fast engine, each field copied once from its input buffer.
+struct IntoBatch<'a> {
+    batch: &'a mut Batch,
+    max_records: usize,
+    relocation: Option<Relocation>,
+}
+
+impl Sink for IntoBatch<'_> {
+    #[inline]
+    fn record(&mut self, current: Current<'_>) -> bool {
+        let at = self
+            .relocation
+            .map_or(current.position, |r| r.apply(current.position));
+        match current.plain() {
+            Some((bytes, ends)) => self.batch.push_plain(bytes, ends, at),
+            None => self.batch.push_parsed(current.fields(), current.raw(), at),
+        }
+        self.batch.len() < self.max_records && self.batch.data().len() < BATCH_BYTES
+    }
+}
+
+/// Counts records of the fast engine, up to a number.
+struct Skip {
+    records: u64,
+    max: u64,
+}
+
+impl Skip {
+    fn up_to(max: u64) -> Skip {
+        Skip { records: 0, max }
+    }
+}
+
+impl Sink for Skip {
+    #[inline]
+    fn record(&mut self, _: Current<'_>) -> bool {
+        self.records += 1;
+        self.records < self.max
     }
 }
 

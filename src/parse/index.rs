@@ -62,6 +62,10 @@ pub(crate) struct Walk {
     inside: u64,
     /// The quotes met since the last structural, in blocks before the current one.
     pending: u32,
+    /// The current block's newlines, and those of the blocks before it since the walk
+    /// began (lines are counted by `\n`, whatever the terminator).
+    newlines: u64,
+    lines: u64,
 }
 
 impl Walk {
@@ -91,6 +95,7 @@ impl Walk {
                     return Some((self.block + i as usize, quotes));
                 }
                 self.pending += self.quotes.count_ones();
+                self.lines += u64::from(self.newlines.count_ones());
                 self.block += 64;
                 self.loaded = false;
             }
@@ -99,6 +104,20 @@ impl Walk {
             }
             self.load(k, buf, d);
         }
+    }
+
+    /// The newlines from where the walk began to buffer offset `at`, which is at most one
+    /// past the last structural taken, and not before the current block.
+    #[inline(always)]
+    fn lines_before(&self, at: usize) -> u64 {
+        if !self.loaded {
+            return self.lines;
+        }
+        let below = match at - self.block {
+            n if n >= 64 => self.newlines,
+            n => self.newlines & ((1u64 << n) - 1),
+        };
+        self.lines + u64::from(below.count_ones())
     }
 
     /// The quotes since the last structural, once [`Walk::next`] has said `None`.
@@ -121,6 +140,7 @@ impl Walk {
         };
         let (quotes, terms) = k.quotes_terms(block, &d.fast);
         let delims = k.delims(block, &d.fast);
+        self.newlines = k.delims(block, &d.newline);
         let inside = match quotes {
             0 => self.inside,
             q => k.prefix_xor(q) ^ self.inside,
@@ -136,6 +156,8 @@ impl Walk {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dialect {
     pub(crate) fast: FastDialect,
+    /// `\n` as a delimiter: the newline mask is the delimiter mask of this one.
+    newline: FastDialect,
     /// A byte that is none of the dialect's special bytes, to pad the last block with.
     pad: u8,
 }
@@ -147,7 +169,11 @@ impl Dialect {
         let pad = (0..=4u8)
             .find(|&b| !special(b))
             .expect("a byte that is not special");
-        Dialect { fast, pad }
+        let newline = FastDialect {
+            delimiter: b'\n',
+            ..fast
+        };
+        Dialect { fast, newline, pad }
     }
 }
 
@@ -156,15 +182,25 @@ impl Dialect {
 pub(crate) enum Parsed {
     /// A record from `start` (its first byte) to `end` (just past the terminator that
     /// ended it, as csv-core counts, or the buffer's end at the input's end). Its fields
-    /// are in the spans.
-    Record { start: usize, end: usize },
+    /// are in the spans; `plain`: none is quoted, so they lie back to back in the buffer
+    /// from `start` on, one delimiter apart.
+    /// `lines`, here and below: the newlines from where the walk began to `start`.
+    Record {
+        start: usize,
+        end: usize,
+        plain: bool,
+        lines: u64,
+    },
     /// Nothing but terminators up to the input's end: no more records.
     End,
     /// The buffer ends before the record does (the record's first byte is at `start`, or
     /// `start` is the buffer's end if no byte of it has come yet).
-    NeedMore { start: usize },
+    NeedMore { start: usize, lines: u64 },
     /// The record at `start` holds a quote these rules do not cover: csv-core must read it.
-    Irregular { start: usize },
+    Irregular { start: usize, lines: u64 },
+    /// The walk does not stand where the parse does (a bug): the parse is to start over
+    /// at the same place with a new walk.
+    Lost,
 }
 
 /// Parses the record at `pos` of `buf` (the terminators before it are skipped), with
@@ -187,41 +223,56 @@ pub(crate) fn parse_record(
     while pos < buf.len() && terminator(buf[pos]) {
         match walk.next(k, buf, d) {
             Some((at, _)) if at == pos => pos += 1,
-            // Not where the walk stands (it cannot happen): let csv-core decide.
-            _ => return Parsed::Irregular { start: pos },
+            // Not where the walk stands (it cannot happen): stop trusting the walk.
+            _ => return Parsed::Lost,
         }
     }
+    let lines = walk.lines_before(pos);
     if pos == buf.len() {
         return match eof {
             true => Parsed::End,
-            false => Parsed::NeedMore { start: pos },
+            false => Parsed::NeedMore { start: pos, lines },
         };
     }
     let start = pos;
     spans.clear();
     let quote = d.fast.quote.unwrap_or(0);
     let mut field_start = start;
+    let mut plain = true;
     loop {
         let (end, quotes, ends_record) = match walk.next(k, buf, d) {
             Some((at, quotes)) => (at, quotes, terminator(buf[at])),
             None if eof => (buf.len(), walk.pending(), true),
-            None => return Parsed::NeedMore { start },
+            None => return Parsed::NeedMore { start, lines },
         };
-        if !field(buf, field_start, end, quotes, quote, spans, scratch) {
-            return Parsed::Irregular { start };
+        if quotes == 0 {
+            spans.push(Span {
+                start: field_start,
+                end,
+            });
+        } else {
+            plain = false;
+            if !quoted_field(buf, field_start, end, quotes, quote, spans, scratch) {
+                return Parsed::Irregular { start, lines };
+            }
         }
         if ends_record {
             let end = if end == buf.len() { end } else { end + 1 };
-            return Parsed::Record { start, end };
+            return Parsed::Record {
+                start,
+                end,
+                plain,
+                lines,
+            };
         }
         field_start = end + 1;
     }
 }
 
-/// Adds the field `buf[start..end]`, which holds `quotes` quotes, to `spans`; false if
-/// it is irregular (see the module's documentation).
+/// Adds the field `buf[start..end]`, which holds `quotes` quotes (at least one), to
+/// `spans`; false if it is irregular (see the module's documentation).
 #[inline(always)]
-fn field(
+fn quoted_field(
     buf: &[u8],
     start: usize,
     end: usize,
@@ -230,10 +281,6 @@ fn field(
     spans: &mut Vec<Span>,
     scratch: &mut Vec<u8>,
 ) -> bool {
-    if quotes == 0 {
-        spans.push(Span { start, end });
-        return true;
-    }
     if end - start < 2 || buf[start] != quote || buf[end - 1] != quote {
         return false;
     }

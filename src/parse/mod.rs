@@ -62,19 +62,63 @@ pub(crate) struct FastReader<R> {
     /// Whether the byte order mark at the input's start has been looked for.
     started: bool,
     walk: Walk,
-    /// Newlines are counted in `buf[..line_cursor]`: `lines` of them before the buffer's
-    /// start and in it.
+    counter: Counter,
+    /// The current record's fields, the unescaped ones (or, from csv-core, all of them)
+    /// in `scratch`.
+    spans: Vec<Span>,
+    scratch: Vec<u8>,
+    core_ends: Vec<usize>,
+}
+
+/// Lines and record numbers.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counter {
+    /// Where the walk began in the buffer, and the newlines in the input before it (the
+    /// walk counts those after it).
     line_cursor: usize,
     lines: u64,
     /// The number the next record gets (the header is record 0).
     records: u64,
-    /// The current record: its fields, the unescaped ones (or, from csv-core, all of
-    /// them) in `scratch`, and where its bytes lie (`raw`, in `buf` or, with
-    /// `Span::SCRATCH`, in `scratch`).
-    spans: Vec<Span>,
-    scratch: Vec<u8>,
-    core_ends: Vec<usize>,
-    raw: Span,
+}
+
+impl Counter {
+    /// Moves the cursor to `to`, counting the newlines of `buf` on the way.
+    fn sync(&mut self, buf: &[u8], to: usize) {
+        if self.line_cursor < to {
+            self.lines += count_newlines(&buf[self.line_cursor..to]);
+        }
+        self.line_cursor = to;
+    }
+
+    /// Moves the cursor to `to`, past `lines` newlines (as the walk counted them).
+    fn advance(&mut self, to: usize, lines: u64) {
+        self.lines += lines;
+        self.line_cursor = to;
+    }
+
+    /// The position of the record at buffer offset `start` (`buf[0]` is input byte
+    /// `base`), `lines` newlines after the cursor; numbers it.
+    #[inline(always)]
+    fn take(&mut self, base: u64, start: usize, lines: u64) -> Position {
+        self.records += 1;
+        Position {
+            line: self.lines + lines + 1,
+            byte: base + start as u64,
+            record: self.records - 1,
+        }
+    }
+}
+
+/// Takes the records a [`FastReader`] reads.
+pub(crate) trait Sink {
+    /// Takes `record`; returns whether it wants another.
+    fn record(&mut self, record: Current<'_>) -> bool;
+}
+
+/// Why the index stopped.
+enum Stop {
+    SinkFull,
+    Parsed(Parsed),
 }
 
 /// The record [`FastReader::next`] read: valid until the next call.
@@ -83,6 +127,8 @@ pub(crate) struct Current<'a> {
     scratch: &'a [u8],
     spans: &'a [Span],
     raw: Span,
+    /// Whether the fields lie back to back in `raw` from its start, one byte apart.
+    plain: bool,
     /// Where the record starts.
     pub(crate) position: Position,
 }
@@ -100,6 +146,19 @@ impl<'a> Current<'a> {
     #[inline]
     pub(crate) fn raw(&self) -> &'a [u8] {
         self.raw.resolve(self.buf, self.scratch)
+    }
+
+    /// When no field is quoted: the bytes from the first field's start to the last one's
+    /// end (the fields with one delimiter between each two), and each field's end in them.
+    #[inline]
+    pub(crate) fn plain(&self) -> Option<(&'a [u8], impl ExactSizeIterator<Item = usize> + 'a)> {
+        if !self.plain {
+            return None;
+        }
+        let (first, last) = (self.spans.first()?, self.spans.last()?);
+        let base = first.start;
+        let ends = self.spans.iter().map(move |s| s.end - base);
+        Some((&self.buf[base..last.end], ends))
     }
 }
 
@@ -133,13 +192,10 @@ impl<R: Read> FastReader<R> {
             done: false,
             started: false,
             walk: Walk::at(0),
-            line_cursor: 0,
-            lines: 0,
-            records: 0,
+            counter: Counter::default(),
             spans: Vec::new(),
             scratch: Vec::new(),
             core_ends: Vec::new(),
-            raw: Span { start: 0, end: 0 },
         }
     }
 
@@ -149,157 +205,134 @@ impl<R: Read> FastReader<R> {
         self.classifier = classifier;
     }
 
-    /// Reads the next record: `Ok(None)` at the end. An error names the record's start
-    /// where it has one; after a record that is not UTF-8 in text mode, or too long but
-    /// read whole, reading goes on with the next record; after any other error the
-    /// reader is at its end.
-    pub(crate) fn next(&mut self) -> Result<Option<Current<'_>>, Error> {
-        self.read(self.utf8)
-    }
-
-    /// Skips the next record: `Ok(false)` at the end. As the `csv` crate counts, its
-    /// UTF-8 is not checked.
-    pub(crate) fn skip(&mut self) -> Result<bool, Error> {
-        self.read(false).map(|r| r.is_some())
-    }
-
-    /// [`FastReader::next`], checking UTF-8 if `utf8`.
-    fn read(&mut self, utf8: bool) -> Result<Option<Current<'_>>, Error> {
+    /// Hands records to `sink` until it wants no more (`Ok(true)`) or the input ends
+    /// (`Ok(false)`). An error names the record's start where it has one; the records
+    /// before it have been handed over. After a record that is not UTF-8 in text mode
+    /// (checked only if `utf8`: the `csv` crate does not check what it counts), or that
+    /// is too long but was read whole, reading can go on with the next record; after any
+    /// other error the reader is at its end.
+    pub(crate) fn read_into(&mut self, sink: &mut impl Sink, utf8: bool) -> Result<bool, Error> {
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
         if !self.started {
             self.start()?;
         }
+        let utf8 = utf8 && self.utf8;
         loop {
-            self.scratch.clear();
-            match self.parse() {
-                Parsed::Record { start, end } => {
-                    self.pos = end;
-                    self.raw = Span { start, end };
-                    let position = self.position_of(start);
-                    return self.finish(position, end - start, utf8);
-                }
-                Parsed::End => {
+            match self.run_index(sink, utf8)? {
+                Stop::SinkFull => return Ok(true),
+                Stop::Parsed(Parsed::Record { .. }) => unreachable!("taken by the sink"),
+                Stop::Parsed(Parsed::End) => {
                     self.done = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
-                Parsed::NeedMore { start } => {
+                Stop::Parsed(Parsed::Lost) => {
+                    debug_assert!(false, "the walk lost its place");
+                    self.counter.sync(&self.buf[..self.filled], self.pos);
+                    self.walk = Walk::at(self.pos);
+                }
+                Stop::Parsed(Parsed::NeedMore { start, lines }) => {
+                    self.counter.advance(start, lines);
                     let have = (self.filled - start) as u64;
                     if start < self.filled && self.limit.is_some_and(|limit| have > limit) {
                         // Too long if the index is right; but it may be wrong about where
                         // an irregular record ends: csv-core decides (and refuses it).
-                        let position = self.position_of(start);
-                        let len = self.read_with_core(start, position)?;
-                        return self.finish(position, len, utf8);
+                        if !self.read_with_core(start, sink, utf8)? {
+                            return Ok(true);
+                        }
+                        continue;
                     }
                     self.pos = start;
                     self.refill(start)?;
                 }
-                Parsed::Irregular { start } => {
-                    let position = self.position_of(start);
-                    let len = self.read_with_core(start, position)?;
-                    return self.finish(position, len, utf8);
+                Stop::Parsed(Parsed::Irregular { start, lines }) => {
+                    self.counter.advance(start, lines);
+                    if !self.read_with_core(start, sink, utf8)? {
+                        return Ok(true);
+                    }
                 }
             }
         }
     }
 
-    /// Runs the structural index on the buffer from `pos`.
-    fn parse(&mut self) -> Parsed {
-        /// One record's parse as a user of the kernels.
-        struct One<'r> {
-            d: &'r Dialect,
-            buf: &'r [u8],
-            eof: bool,
-            pos: usize,
-            walk: &'r mut Walk,
-            spans: &'r mut Vec<Span>,
-            scratch: &'r mut Vec<u8>,
-            parsed: Parsed,
+    /// Runs the structural index on the buffer from `pos`, handing each record to `sink`,
+    /// until the sink is full, an error, or a result other than a record.
+    fn run_index(&mut self, sink: &mut impl Sink, utf8: bool) -> Result<Stop, Error> {
+        /// The loop over records, as a user of the kernels (so that it is compiled for
+        /// the CPU's features with the kernels inlined).
+        struct Records<'r, R, S> {
+            reader: &'r mut FastReader<R>,
+            sink: &'r mut S,
+            utf8: bool,
+            result: Result<Stop, Error>,
         }
-        impl KernelUser for One<'_> {
+        impl<R, S: Sink> KernelUser for Records<'_, R, S> {
             #[inline(always)]
             fn run(&mut self, k: &impl BlockKernels) {
-                self.parsed = parse_record(
-                    k,
-                    self.d,
-                    self.buf,
-                    self.eof,
-                    self.pos,
-                    self.walk,
-                    self.spans,
-                    self.scratch,
-                );
-            }
-        }
-        let mut one = One {
-            d: &self.dialect,
-            buf: &self.buf[..self.filled],
-            eof: self.eof,
-            pos: self.pos,
-            walk: &mut self.walk,
-            spans: &mut self.spans,
-            scratch: &mut self.scratch,
-            parsed: Parsed::End,
-        };
-        with_kernels(self.classifier, &mut one);
-        one.parsed
-    }
-
-    /// The record that starts at `buf[start]`, numbered as the next one.
-    fn position_of(&mut self, start: usize) -> Position {
-        if self.line_cursor < start {
-            self.lines += count_newlines(&self.buf[self.line_cursor..start]);
-            self.line_cursor = start;
-        }
-        Position {
-            line: self.lines + 1,
-            byte: self.base + start as u64,
-            record: self.records,
-        }
-    }
-
-    /// Checks the record just read (its bytes from its first to its end: `len`) and hands
-    /// it out.
-    fn finish(
-        &mut self,
-        position: Position,
-        len: usize,
-        utf8: bool,
-    ) -> Result<Option<Current<'_>>, Error> {
-        self.records += 1;
-        let current = Current {
-            buf: &self.buf[..self.filled],
-            scratch: &self.scratch,
-            spans: &self.spans,
-            raw: self.raw,
-            position,
-        };
-        // UTF-8 first: the `csv` crate reports it before the record tracker sees the end.
-        if utf8 && !current.raw().is_ascii() {
-            // As the `csv` crate checks a `StringRecord`: field by field.
-            for (i, field) in current.fields().enumerate() {
-                if let Err(e) = std::str::from_utf8(field) {
-                    let message = format!(
-                        "invalid UTF-8 in field {i} after {} valid bytes",
-                        e.valid_up_to()
+                let r = &mut *self.reader;
+                // The walk in a local, so that it can live in registers.
+                let mut walk = r.walk;
+                let buf = &r.buf[..r.filled];
+                self.result = loop {
+                    r.scratch.clear();
+                    let parsed = parse_record(
+                        k,
+                        &r.dialect,
+                        buf,
+                        r.eof,
+                        r.pos,
+                        &mut walk,
+                        &mut r.spans,
+                        &mut r.scratch,
                     );
-                    return Err(Error::new(ErrorKind::Utf8, message).at(position));
-                }
+                    let Parsed::Record {
+                        start,
+                        end,
+                        plain,
+                        lines,
+                    } = parsed
+                    else {
+                        break Ok(Stop::Parsed(parsed));
+                    };
+                    r.pos = end;
+                    let position = r.counter.take(r.base, start, lines);
+                    let record = Current {
+                        buf,
+                        scratch: &r.scratch,
+                        spans: &r.spans,
+                        raw: Span { start, end },
+                        plain,
+                        position,
+                    };
+                    if let Err(e) = check(&record, end - start, r.limit, self.utf8) {
+                        break Err(e);
+                    }
+                    if !self.sink.record(record) {
+                        break Ok(Stop::SinkFull);
+                    }
+                };
+                r.walk = walk;
             }
         }
-        if self.limit.is_some_and(|limit| len as u64 > limit) {
-            let limit = self.limit.unwrap_or(0);
-            let message = RecordTooLong { limit }.to_string();
-            return Err(Error::new(ErrorKind::Parse, message).at(position));
-        }
-        Ok(Some(current))
+        let mut records = Records {
+            reader: self,
+            sink,
+            utf8,
+            result: Ok(Stop::SinkFull),
+        };
+        let classifier = records.reader.classifier;
+        with_kernels(classifier, &mut records);
+        records.result
     }
 
     fn too_long(&self, at: Position) -> Error {
-        let limit = self.limit.unwrap_or(0);
-        Error::new(ErrorKind::Parse, RecordTooLong { limit }.to_string()).at(at)
+        too_long(self.limit.unwrap_or(0), at)
+    }
+
+    /// Hands `record` to `sink`; returns whether it wants another.
+    fn sink_record(&self, sink: &mut impl Sink, record: Current<'_>) -> bool {
+        sink.record(record)
     }
 
     /// Looks for a byte order mark at the input's start (csv-core drops one there).
@@ -311,14 +344,22 @@ impl<R: Read> FastReader<R> {
         if self.buf[..self.filled].starts_with(b"\xef\xbb\xbf") {
             self.pos = 3;
             self.walk = Walk::at(3);
+            self.counter.line_cursor = 3;
         }
         Ok(())
     }
 
     /// Reads the record at `buf[start]` with csv-core into `scratch`, reading more input
     /// as it needs; returns the record's length in the input.
-    fn read_with_core(&mut self, start: usize, position: Position) -> Result<usize, Error> {
+    fn read_with_core(
+        &mut self,
+        start: usize,
+        sink: &mut impl Sink,
+        utf8: bool,
+    ) -> Result<bool, Error> {
         use csv_core::ReadRecordResult;
+        // The cursor stands at `start`.
+        let position = self.counter.take(self.base, start, 0);
         let start_offset = self.base + start as u64;
         self.pos = start;
         self.spans.clear();
@@ -366,20 +407,28 @@ impl<R: Read> FastReader<R> {
             });
             from = end;
         }
-        self.raw = Span {
-            start: Span::SCRATCH,
-            end: out,
-        };
+        self.counter.sync(&self.buf[..self.filled], self.pos);
         self.walk = Walk::at(self.pos);
-        Ok((self.base + self.pos as u64 - start_offset) as usize)
+        let len = (self.base + self.pos as u64 - start_offset) as usize;
+        let record = Current {
+            buf: &self.buf[..self.filled],
+            scratch: &self.scratch,
+            spans: &self.spans,
+            raw: Span {
+                start: Span::SCRATCH,
+                end: out,
+            },
+            plain: false,
+            position,
+        };
+        check(&record, len, self.limit, utf8)?;
+        Ok(self.sink_record(sink, record))
     }
 
     /// Keeps `buf[keep..filled]` (moved to the front) and reads more after it.
     fn refill(&mut self, keep: usize) -> Result<(), Error> {
-        if self.line_cursor < keep {
-            self.lines += count_newlines(&self.buf[self.line_cursor..keep]);
-        }
-        self.line_cursor = self.line_cursor.saturating_sub(keep);
+        self.counter.sync(&self.buf[..self.filled], keep);
+        self.counter.line_cursor -= keep;
         self.buf.copy_within(keep..self.filled, 0);
         self.filled -= keep;
         self.pos -= keep;
@@ -395,15 +444,9 @@ impl<R: Read> FastReader<R> {
 
     /// Where a record starting at `buf[start]` would be, without counting it.
     fn position_of_peek(&self, start: usize) -> Position {
-        let lines = match self.line_cursor < start {
-            true => count_newlines(&self.buf[self.line_cursor..start]),
-            false => 0,
-        };
-        Position {
-            line: self.lines + lines + 1,
-            byte: self.base + start as u64,
-            record: self.records,
-        }
+        let mut counter = self.counter;
+        counter.sync(&self.buf[..self.filled], start);
+        counter.take(self.base, start, 0)
     }
 
     /// Reads once into the free part of the buffer; on failure the reader is done, and
@@ -423,4 +466,31 @@ impl<R: Read> FastReader<R> {
             return Ok(());
         }
     }
+}
+
+/// Checks a record just read, `len` bytes of input from its first byte to its end: UTF-8
+/// first if `utf8` (the `csv` crate reports that before the record tracker sees the
+/// end), then the record budget.
+#[inline(always)]
+fn check(record: &Current<'_>, len: usize, limit: Option<u64>, utf8: bool) -> Result<(), Error> {
+    if utf8 && !record.raw().is_ascii() {
+        // As the `csv` crate checks a `StringRecord`: field by field.
+        for (i, field) in record.fields().enumerate() {
+            if let Err(e) = std::str::from_utf8(field) {
+                let message = format!(
+                    "invalid UTF-8 in field {i} after {} valid bytes",
+                    e.valid_up_to()
+                );
+                return Err(Error::new(ErrorKind::Utf8, message).at(record.position));
+            }
+        }
+    }
+    match limit {
+        Some(limit) if len as u64 > limit => Err(too_long(limit, record.position)),
+        _ => Ok(()),
+    }
+}
+
+fn too_long(limit: u64, at: Position) -> Error {
+    Error::new(ErrorKind::Parse, RecordTooLong { limit }.to_string()).at(at)
 }
