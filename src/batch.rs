@@ -101,7 +101,7 @@ impl Batch {
     fn push_whole(&mut self, record: &ByteRecord) {
         let bytes = record.as_slice();
         // Once unframed, always unframed: no need to look again.
-        if self.framed && memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, bytes).is_some() {
+        if self.framed && has_separator(bytes) {
             self.framed = false;
         }
         if !self.record_ends.is_empty() {
@@ -176,15 +176,17 @@ impl Batch {
 
     /// Appends a record the fast parser read (see [`Batch::push_plain`] for one without
     /// quoted fields): `fields`, all of whose bytes are among `raw` (which bounds their
-    /// length and tells at once whether any holds a separator).
+    /// length and tells at once whether any holds a separator), and which hold no
+    /// separator byte unless `separators`.
     pub(crate) fn push_parsed<'a>(
         &mut self,
         fields: impl ExactSizeIterator<Item = &'a [u8]> + Clone,
         raw: &[u8],
+        separators: bool,
         position: Position,
     ) {
         // Once unframed, always unframed: no need to look again.
-        if self.framed && memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, raw).is_some() {
+        if separators && self.framed && has_separator(raw) {
             self.framed = !fields.clone().any(has_separator);
         }
         if !self.record_ends.is_empty() {
@@ -207,11 +209,13 @@ impl Batch {
 
     /// Appends a record whose fields lie in `bytes` one byte apart (a delimiter between
     /// each two), ending at `ends` (offsets in `bytes`, in order, the last one its end):
-    /// one copy of the whole record, then a separator over each delimiter.
+    /// one copy of the whole record, then a separator over each delimiter. `bytes` holds
+    /// no separator byte unless `separators`.
     pub(crate) fn push_plain(
         &mut self,
         bytes: &[u8],
         ends: impl ExactSizeIterator<Item = usize>,
+        separators: bool,
         position: Position,
     ) {
         if !self.record_ends.is_empty() {
@@ -219,7 +223,7 @@ impl Batch {
         }
         let base = self.data.len();
         // Delimiters become separators below; any other separator byte unframes.
-        if self.framed && memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, bytes).is_some() {
+        if separators && self.framed && has_separator(bytes) {
             self.framed = false;
         }
         self.data.extend_from_slice(bytes);

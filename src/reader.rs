@@ -932,9 +932,12 @@ impl Sink for IntoBatch<'_> {
         let at = self
             .relocation
             .map_or(current.position, |r| r.apply(current.position));
+        let separators = current.may_hold_separators();
         match current.plain() {
-            Some((bytes, ends)) => self.batch.push_plain(bytes, ends, at),
-            None => self.batch.push_parsed(current.fields(), current.raw(), at),
+            Some((bytes, ends)) => self.batch.push_plain(bytes, ends, separators, at),
+            None => self
+                .batch
+                .push_parsed(current.fields(), current.raw(), separators, at),
         }
         self.batch.len() < self.max_records && self.batch.data().len() < BATCH_BYTES
     }

@@ -3,13 +3,13 @@
 //! As in simdjson's stage 1, each block of 64 bytes becomes bitmasks (quotes, delimiters,
 //! terminators; see `count::classify`), the quote parity carried from block to block tells
 //! which bytes lie inside quotes, and the delimiters and terminators outside quotes (the
-//! *structurals*) are taken one by one with `trailing_zeros`. With each structural comes
-//! the number of quotes since the one before, which is all it takes to check a field:
+//! *structurals*) are written out as a list of offsets. With each structural comes whether
+//! a quote came since the one before, which is all it takes to check a field:
 //!
 //! - no quote: the field is the bytes between the structurals, as csv-core reads them;
-//! - a quote first and last and exactly two: the bytes inside them;
-//! - a quote first and last and more: the bytes inside, where every other quote must be
-//!   half of a `""` pair (it is then unescaped);
+//! - a quote first and last and none between: the bytes inside them;
+//! - a quote first and last and others between: the bytes inside, where every quote must
+//!   be half of a `""` pair (it is then unescaped);
 //! - anything else (`a"b`, `"a"b`, an unclosed quote at the input's end) is *irregular*:
 //!   csv-core reads such a quote differently from its parity, so the record goes to
 //!   csv-core from its first byte (see `parse`).
@@ -21,6 +21,7 @@
 //! fails, nothing of its record is used.
 
 use crate::count::scan::{BlockKernels, FastDialect};
+use crate::input::count_newlines;
 
 /// Where a field's bytes are: a range of the input buffer, or (with [`Span::SCRATCH`]
 /// set in `start`) of the scratch buffer that holds unescaped fields.
@@ -45,119 +46,161 @@ impl Span {
     }
 }
 
-/// The walk over one buffer's blocks: the current block's structurals not yet taken and
-/// the bits carried to the next block. It stays valid as long as the buffer's bytes do
+/// How many blocks stage 1 classifies at a time: enough that its loop runs on, few enough
+/// that starting over after a record csv-core read wastes little.
+const STAGE_1_BLOCKS: usize = 64;
+
+/// Marks a structural in [`Walk`]'s list that ends a field holding a quote.
+const QUOTED: usize = 1 << (usize::BITS - 1);
+
+/// The walk over one buffer, in two stages as in simdjson: stage 1 classifies a run of
+/// blocks and writes the offset of every structural into a list (eight at a time, without
+/// a branch per bit), marking those that end a field with a quote in it; stage 2 (the
+/// records' parse) takes them in order. It stays valid as long as the buffer's bytes do
 /// not move, so one walk serves many records.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Walk {
-    /// Where the current block starts in the buffer.
+    /// Structurals found (buffer offsets, with [`QUOTED`]); `ends[taken..]` not taken yet.
+    ends: Vec<usize>,
+    taken: usize,
+    /// The next block stage 1 classifies.
     block: usize,
-    /// Whether the block at `block` has been classified.
-    loaded: bool,
-    /// The block's structurals not taken yet.
-    structurals: u64,
-    /// The block's quotes after the last structural taken.
-    quotes: u64,
-    /// All ones when the byte before the next block lies inside quotes.
+    /// All ones when the byte before `block` lies inside quotes.
     inside: u64,
-    /// The quotes met since the last structural, in blocks before the current one.
-    pending: u32,
-    /// The current block's newlines, and those of the blocks before it since the walk
-    /// began (lines are counted by `\n`, whatever the terminator).
-    newlines: u64,
+    /// Whether a quote came after the last structural found.
+    pending: bool,
+    /// Newlines in the bytes the structurals taken so far cover, since the walk began.
     lines: u64,
+    /// The first structural of the record being parsed: the list keeps it and those after.
+    record_first: usize,
 }
 
 impl Walk {
-    /// A walk from buffer offset `at`, which lies outside quotes (a record start).
-    pub(crate) fn at(at: usize) -> Walk {
-        Walk {
-            block: at,
-            ..Walk::default()
-        }
+    /// Starts over at buffer offset `at`, which lies outside quotes (a record start).
+    pub(crate) fn reset(&mut self, at: usize) {
+        self.ends.clear();
+        self.taken = 0;
+        self.block = at;
+        self.inside = 0;
+        self.pending = false;
+        self.lines = 0;
+        self.record_first = 0;
     }
 
-    /// The next structural at or after where the walk stands, with the number of quotes
-    /// since the previous one; `None` at the end of `buf` (the quotes since the last
-    /// structural are then [`Walk::pending`]).
+    /// The field ends of a record parsed with [`FieldsAt::Plain`].
     #[inline(always)]
-    fn next(&mut self, k: &impl BlockKernels, buf: &[u8], d: &Dialect) -> Option<(usize, u32)> {
-        loop {
-            if self.loaded {
-                if self.structurals != 0 {
-                    let i = self.structurals.trailing_zeros();
-                    let below = (1u64 << i) - 1;
-                    let quotes = self.pending + (self.quotes & below).count_ones();
-                    // A structural is never a quote: clearing the bits below it is enough.
-                    self.quotes &= !below;
-                    self.structurals &= self.structurals - 1;
-                    self.pending = 0;
-                    return Some((self.block + i as usize, quotes));
-                }
-                self.pending += self.quotes.count_ones();
-                self.lines += u64::from(self.newlines.count_ones());
-                self.block += 64;
-                self.loaded = false;
-            }
+    pub(crate) fn plain_ends(&self, first: usize, end: usize) -> &[usize] {
+        &self.ends[first..end]
+    }
+
+    /// The next structural (with [`QUOTED`] if the field it ends holds a quote); `None`
+    /// at the end of `buf` (whether the last field holds a quote is then `pending`).
+    #[inline(always)]
+    fn next(&mut self, k: &impl BlockKernels, buf: &[u8], d: &Dialect) -> Option<usize> {
+        while self.taken == self.ends.len() {
             if self.block >= buf.len() {
                 return None;
             }
-            self.load(k, buf, d);
+            self.stage_1(k, buf, d);
         }
+        let end = self.ends[self.taken];
+        self.taken += 1;
+        Some(end)
     }
 
-    /// The newlines from where the walk began to buffer offset `at`, which is at most one
-    /// past the last structural taken, and not before the current block.
+    /// Classifies up to [`STAGE_1_BLOCKS`] blocks from `block` into the list (every
+    /// structural in it was taken; those of the record being parsed are kept).
     #[inline(always)]
-    fn lines_before(&self, at: usize) -> u64 {
-        if !self.loaded {
-            return self.lines;
-        }
-        let below = match at - self.block {
-            n if n >= 64 => self.newlines,
-            n => self.newlines & ((1u64 << n) - 1),
-        };
-        self.lines + u64::from(below.count_ones())
-    }
-
-    /// The quotes since the last structural, once [`Walk::next`] has said `None`.
-    fn pending(&self) -> u32 {
-        self.pending
-    }
-
-    /// Classifies the block at `self.block` (the last one padded with a byte that is none
-    /// of the dialect's, so that it adds no bits).
-    #[inline(always)]
-    fn load(&mut self, k: &impl BlockKernels, buf: &[u8], d: &Dialect) {
-        let rest = &buf[self.block..];
-        let mut padded = [d.pad; 64];
-        let block: &[u8; 64] = match rest.get(..64) {
-            Some(b) => b.try_into().expect("64 bytes"),
-            None => {
-                padded[..rest.len()].copy_from_slice(rest);
-                &padded
+    fn stage_1(&mut self, k: &impl BlockKernels, buf: &[u8], d: &Dialect) {
+        self.ends.drain(..self.record_first);
+        self.taken -= self.record_first;
+        self.record_first = 0;
+        for _ in 0..STAGE_1_BLOCKS {
+            if self.block >= buf.len() {
+                break;
             }
-        };
-        let (quotes, terms) = k.quotes_terms(block, &d.fast);
-        let delims = k.delims(block, &d.fast);
-        self.newlines = k.delims(block, &d.newline);
-        let inside = match quotes {
-            0 => self.inside,
-            q => k.prefix_xor(q) ^ self.inside,
-        };
-        self.inside = ((inside as i64) >> 63) as u64;
-        self.structurals = (delims | terms) & !inside;
-        self.quotes = quotes;
-        self.loaded = true;
+            let rest = &buf[self.block..];
+            let mut padded = [d.pad; 64];
+            let block: &[u8; 64] = match rest.get(..64) {
+                Some(b) => b.try_into().expect("64 bytes"),
+                None => {
+                    padded[..rest.len()].copy_from_slice(rest);
+                    &padded
+                }
+            };
+            let (quotes, terms) = k.quotes_terms(block, &d.fast);
+            let delims = k.delims(block, &d.fast);
+            let inside = match quotes {
+                0 => self.inside,
+                q => k.prefix_xor(q) ^ self.inside,
+            };
+            self.inside = ((inside as i64) >> 63) as u64;
+            let structurals = (delims | terms) & !inside;
+            if quotes == 0 && !self.pending {
+                flatten(&mut self.ends, structurals, self.block, 0);
+            } else {
+                self.mark_quoted(structurals, quotes);
+            }
+            self.block += 64;
+        }
     }
+
+    /// Stage 1 for a block with quotes (or after one): structural by structural.
+    #[cold]
+    fn mark_quoted(&mut self, mut structurals: u64, mut quotes: u64) {
+        while structurals != 0 {
+            let i = structurals.trailing_zeros();
+            let below = (1u64 << i) - 1;
+            let quoted = self.pending || quotes & below != 0;
+            self.ends
+                .push((self.block + i as usize) | if quoted { QUOTED } else { 0 });
+            // A structural is never a quote: clearing the bits below it is enough.
+            quotes &= !below;
+            structurals &= structurals - 1;
+            self.pending = false;
+        }
+        self.pending |= quotes != 0;
+    }
+}
+
+/// Appends `base + i + offset` for each set bit `i` of `bits`, eight at a time, without a
+/// branch per bit (simdjson's `flatten_bits`): a round writes eight slots, those past the
+/// count into reserved room that is not kept.
+#[inline(always)]
+fn flatten(ends: &mut Vec<usize>, mut bits: u64, base: usize, offset: usize) {
+    let count = bits.count_ones() as usize;
+    ends.reserve(64);
+    let len = ends.len();
+    let ptr = ends.as_mut_ptr();
+    let mut written = 0;
+    while written < count {
+        for j in 0..8 {
+            // SAFETY: rounds of 8 run while `written < count <= 64`, so `written + j` stays
+            // below `count` rounded up to a multiple of 8, which is at most 64: inside the
+            // room reserved above.
+            unsafe {
+                ptr.add(len + written + j)
+                    .write(base + offset + bits.trailing_zeros() as usize)
+            };
+            bits &= bits.wrapping_sub(1);
+        }
+        written += 8;
+    }
+    // SAFETY: the first `count` slots after `len` were written above.
+    unsafe { ends.set_len(len + count) };
 }
 
 /// The dialect as the index needs it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Dialect {
     pub(crate) fast: FastDialect,
-    /// `\n` as a delimiter: the newline mask is the delimiter mask of this one.
-    newline: FastDialect,
+    /// Whether `\n` is no delimiter or terminator: then newlines are counted in every
+    /// field (otherwise those outside quotes are structurals, counted as they are taken,
+    /// and only quoted fields are looked into).
+    newline_is_text: bool,
+    /// Whether `\n` is a terminator, or no special byte at all: then the fields between
+    /// the terminators take no newline counting (see [`parse_record`]'s hot loop).
+    skim: bool,
     /// A byte that is none of the dialect's special bytes, to pad the last block with.
     pad: u8,
 }
@@ -169,12 +212,25 @@ impl Dialect {
         let pad = (0..=4u8)
             .find(|&b| !special(b))
             .expect("a byte that is not special");
-        let newline = FastDialect {
-            delimiter: b'\n',
-            ..fast
-        };
-        Dialect { fast, newline, pad }
+        let newline_is_text = fast.delimiter != b'\n' && !fast.is_terminator(b'\n');
+        Dialect {
+            fast,
+            newline_is_text,
+            skim: !newline_is_text && fast.delimiter != b'\n',
+            pad,
+        }
     }
+}
+
+/// Where a record's fields are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldsAt {
+    /// In the spans.
+    Spans,
+    /// No field is quoted: they lie back to back from the record's start, one delimiter
+    /// apart, and end where the walk's structurals `first..end` are
+    /// ([`Walk::plain_ends`]).
+    Plain { first: usize, end: usize },
 }
 
 /// What [`parse_record`] found.
@@ -188,7 +244,7 @@ pub(crate) enum Parsed {
     Record {
         start: usize,
         end: usize,
-        plain: bool,
+        fields: FieldsAt,
         lines: u64,
     },
     /// Nothing but terminators up to the input's end: no more records.
@@ -219,15 +275,19 @@ pub(crate) fn parse_record(
     scratch: &mut Vec<u8>,
 ) -> Parsed {
     let terminator = |b: u8| b == d.fast.terminators[0] || b == d.fast.terminators[1];
+    walk.record_first = walk.taken;
     // Blank lines: each terminator outside quotes is a structural, taken here.
     while pos < buf.len() && terminator(buf[pos]) {
         match walk.next(k, buf, d) {
-            Some((at, _)) if at == pos => pos += 1,
+            Some(at) if at == pos => {
+                walk.lines += u64::from(buf[pos] == b'\n');
+                pos += 1;
+            }
             // Not where the walk stands (it cannot happen): stop trusting the walk.
             _ => return Parsed::Lost,
         }
     }
-    let lines = walk.lines_before(pos);
+    let lines = walk.lines;
     if pos == buf.len() {
         return match eof {
             true => Parsed::End,
@@ -235,33 +295,80 @@ pub(crate) fn parse_record(
         };
     }
     let start = pos;
+    walk.record_first = walk.taken;
     spans.clear();
     let quote = d.fast.quote.unwrap_or(0);
     let mut field_start = start;
+    // Until a field is quoted, fields are only counted: their ends are the structurals.
     let mut plain = true;
     loop {
-        let (end, quotes, ends_record) = match walk.next(k, buf, d) {
-            Some((at, quotes)) => (at, quotes, terminator(buf[at])),
-            None if eof => (buf.len(), walk.pending(), true),
+        if plain && d.skim {
+            // The hot loop: fields without quotes need nothing but their end, which the
+            // list holds. It stops before a quoted field or the record's terminator.
+            let mut t = walk.taken;
+            while let Some(&at) = walk.ends.get(t) {
+                if at & QUOTED != 0 || terminator(buf[at]) {
+                    break;
+                }
+                field_start = at + 1;
+                t += 1;
+            }
+            walk.taken = t;
+        }
+        let (end, quoted, ends_record) = match walk.next(k, buf, d) {
+            Some(at) => {
+                let end = at & !QUOTED;
+                let byte = buf[end];
+                walk.lines += u64::from(byte == b'\n');
+                (end, at & QUOTED != 0, terminator(byte))
+            }
+            None if eof => (buf.len(), walk.pending, true),
             None => return Parsed::NeedMore { start, lines },
         };
-        if quotes == 0 {
-            spans.push(Span {
-                start: field_start,
-                end,
-            });
-        } else {
+        if d.newline_is_text {
+            walk.lines += count_newlines(&buf[field_start..end]);
+        }
+        if plain && (quoted || end == buf.len()) {
+            // Spans from here on: first those of the fields before this one.
             plain = false;
-            if !quoted_field(buf, field_start, end, quotes, quote, spans, scratch) {
+            let before = walk.taken - walk.record_first - usize::from(end != buf.len());
+            let mut from = start;
+            for &e in &walk.ends[walk.record_first..walk.record_first + before] {
+                spans.push(Span {
+                    start: from,
+                    end: e,
+                });
+                from = e + 1;
+            }
+        }
+        if !quoted {
+            if !plain {
+                spans.push(Span {
+                    start: field_start,
+                    end,
+                });
+            }
+        } else {
+            if !quoted_field(buf, field_start, end, quote, spans, scratch) {
                 return Parsed::Irregular { start, lines };
+            }
+            if !d.newline_is_text {
+                walk.lines += count_newlines(&buf[field_start..end]);
             }
         }
         if ends_record {
+            let fields = match plain {
+                true => FieldsAt::Plain {
+                    first: walk.record_first,
+                    end: walk.taken,
+                },
+                false => FieldsAt::Spans,
+            };
             let end = if end == buf.len() { end } else { end + 1 };
             return Parsed::Record {
                 start,
                 end,
-                plain,
+                fields,
                 lines,
             };
         }
@@ -269,14 +376,13 @@ pub(crate) fn parse_record(
     }
 }
 
-/// Adds the field `buf[start..end]`, which holds `quotes` quotes (at least one), to
-/// `spans`; false if it is irregular (see the module's documentation).
+/// Adds the field `buf[start..end]`, which holds a quote, to `spans`; false if it is
+/// irregular (see the module's documentation).
 #[inline(always)]
 fn quoted_field(
     buf: &[u8],
     start: usize,
     end: usize,
-    quotes: u32,
     quote: u8,
     spans: &mut Vec<Span>,
     scratch: &mut Vec<u8>,
@@ -284,14 +390,15 @@ fn quoted_field(
     if end - start < 2 || buf[start] != quote || buf[end - 1] != quote {
         return false;
     }
-    if quotes == 2 {
+    let inner = &buf[start + 1..end - 1];
+    if memchr::memchr(quote, inner).is_none() {
         spans.push(Span {
             start: start + 1,
             end: end - 1,
         });
         return true;
     }
-    match unescape(&buf[start + 1..end - 1], quote, scratch) {
+    match unescape(inner, quote, scratch) {
         Some(span) => {
             spans.push(span);
             true

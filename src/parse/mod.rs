@@ -25,7 +25,7 @@ use crate::count::scan::{with_kernels, BlockKernels, FastDialect, KernelUser};
 use crate::error::{Error, ErrorKind, Position, RecordTooLong};
 use crate::input::count_newlines;
 use crate::options::{Options, Terminator, Trim};
-use index::{parse_record, Dialect, Parsed, Span, Walk};
+use index::{parse_record, Dialect, FieldsAt, Parsed, Span, Walk};
 
 /// The buffer's first size; it doubles for a record that does not fit.
 const FIRST_BUFFER: usize = 64 << 10;
@@ -63,6 +63,9 @@ pub(crate) struct FastReader<R> {
     started: bool,
     walk: Walk,
     counter: Counter,
+    /// The last byte of the buffer that is a separator of batches (see `crate::batch`),
+    /// if any: a record after it holds none.
+    last_separator: Option<usize>,
     /// The current record's fields, the unescaped ones (or, from csv-core, all of them)
     /// in `scratch`.
     spans: Vec<Span>,
@@ -121,24 +124,71 @@ enum Stop {
     Parsed(Parsed),
 }
 
-/// The record [`FastReader::next`] read: valid until the next call.
+/// A record a [`FastReader`] read, handed to its [`Sink`].
 pub(crate) struct Current<'a> {
     buf: &'a [u8],
     scratch: &'a [u8],
-    spans: &'a [Span],
+    fields: Fields<'a>,
     raw: Span,
-    /// Whether the fields lie back to back in `raw` from its start, one byte apart.
-    plain: bool,
+    /// Whether `raw` may hold a separator byte of batches (see `crate::batch`).
+    separators: bool,
     /// Where the record starts.
     pub(crate) position: Position,
 }
 
+/// Where a [`Current`]'s fields are.
+#[derive(Clone, Copy)]
+enum Fields<'a> {
+    Spans(&'a [Span]),
+    /// Back to back from buffer offset `start`, one delimiter apart, ending at `ends`.
+    Plain {
+        start: usize,
+        ends: &'a [usize],
+    },
+}
+
+/// The fields of a [`Current`], in order.
+#[derive(Clone)]
+pub(crate) enum FieldIter<'a> {
+    Spans(std::slice::Iter<'a, Span>, &'a [u8], &'a [u8]),
+    Plain(&'a [u8], usize, std::slice::Iter<'a, usize>),
+}
+
+impl<'a> Iterator for FieldIter<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match self {
+            FieldIter::Spans(spans, buf, scratch) => spans.next().map(|s| s.resolve(buf, scratch)),
+            FieldIter::Plain(buf, from, ends) => {
+                let end = *ends.next()?;
+                let field = &buf[*from..end];
+                *from = end + 1;
+                Some(field)
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match self {
+            FieldIter::Spans(spans, ..) => spans.len(),
+            FieldIter::Plain(_, _, ends) => ends.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for FieldIter<'_> {}
+
 impl<'a> Current<'a> {
     /// The fields, in order.
     #[inline]
-    pub(crate) fn fields(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
-        let (buf, scratch) = (self.buf, self.scratch);
-        self.spans.iter().map(move |s| s.resolve(buf, scratch))
+    pub(crate) fn fields(&self) -> FieldIter<'a> {
+        match self.fields {
+            Fields::Spans(spans) => FieldIter::Spans(spans.iter(), self.buf, self.scratch),
+            Fields::Plain { start, ends } => FieldIter::Plain(self.buf, start, ends.iter()),
+        }
     }
 
     /// Bytes that hold every byte of every field (and maybe more): the record as it
@@ -148,17 +198,21 @@ impl<'a> Current<'a> {
         self.raw.resolve(self.buf, self.scratch)
     }
 
+    /// Whether a field may hold a separator byte of batches (if not, none does).
+    #[inline]
+    pub(crate) fn may_hold_separators(&self) -> bool {
+        self.separators
+    }
+
     /// When no field is quoted: the bytes from the first field's start to the last one's
     /// end (the fields with one delimiter between each two), and each field's end in them.
     #[inline]
     pub(crate) fn plain(&self) -> Option<(&'a [u8], impl ExactSizeIterator<Item = usize> + 'a)> {
-        if !self.plain {
+        let Fields::Plain { start, ends } = self.fields else {
             return None;
-        }
-        let (first, last) = (self.spans.first()?, self.spans.last()?);
-        let base = first.start;
-        let ends = self.spans.iter().map(move |s| s.end - base);
-        Some((&self.buf[base..last.end], ends))
+        };
+        let last = *ends.last()?;
+        Some((&self.buf[start..last], ends.iter().map(move |&e| e - start)))
     }
 }
 
@@ -191,8 +245,9 @@ impl<R: Read> FastReader<R> {
             eof: false,
             done: false,
             started: false,
-            walk: Walk::at(0),
+            walk: Walk::default(),
             counter: Counter::default(),
+            last_separator: None,
             spans: Vec::new(),
             scratch: Vec::new(),
             core_ends: Vec::new(),
@@ -230,7 +285,7 @@ impl<R: Read> FastReader<R> {
                 Stop::Parsed(Parsed::Lost) => {
                     debug_assert!(false, "the walk lost its place");
                     self.counter.sync(&self.buf[..self.filled], self.pos);
-                    self.walk = Walk::at(self.pos);
+                    self.walk.reset(self.pos);
                 }
                 Stop::Parsed(Parsed::NeedMore { start, lines }) => {
                     self.counter.advance(start, lines);
@@ -272,7 +327,7 @@ impl<R: Read> FastReader<R> {
             fn run(&mut self, k: &impl BlockKernels) {
                 let r = &mut *self.reader;
                 // The walk in a local, so that it can live in registers.
-                let mut walk = r.walk;
+                let mut walk = std::mem::take(&mut r.walk);
                 let buf = &r.buf[..r.filled];
                 self.result = loop {
                     r.scratch.clear();
@@ -289,7 +344,7 @@ impl<R: Read> FastReader<R> {
                     let Parsed::Record {
                         start,
                         end,
-                        plain,
+                        fields,
                         lines,
                     } = parsed
                     else {
@@ -297,12 +352,19 @@ impl<R: Read> FastReader<R> {
                     };
                     r.pos = end;
                     let position = r.counter.take(r.base, start, lines);
+                    let fields = match fields {
+                        FieldsAt::Spans => Fields::Spans(&r.spans),
+                        FieldsAt::Plain { first, end } => Fields::Plain {
+                            start,
+                            ends: walk.plain_ends(first, end),
+                        },
+                    };
                     let record = Current {
                         buf,
                         scratch: &r.scratch,
-                        spans: &r.spans,
+                        fields,
                         raw: Span { start, end },
-                        plain,
+                        separators: r.last_separator.is_some_and(|at| at >= start),
                         position,
                     };
                     if let Err(e) = check(&record, end - start, r.limit, self.utf8) {
@@ -343,7 +405,7 @@ impl<R: Read> FastReader<R> {
         self.started = true;
         if self.buf[..self.filled].starts_with(b"\xef\xbb\xbf") {
             self.pos = 3;
-            self.walk = Walk::at(3);
+            self.walk.reset(3);
             self.counter.line_cursor = 3;
         }
         Ok(())
@@ -408,17 +470,17 @@ impl<R: Read> FastReader<R> {
             from = end;
         }
         self.counter.sync(&self.buf[..self.filled], self.pos);
-        self.walk = Walk::at(self.pos);
+        self.walk.reset(self.pos);
         let len = (self.base + self.pos as u64 - start_offset) as usize;
         let record = Current {
             buf: &self.buf[..self.filled],
             scratch: &self.scratch,
-            spans: &self.spans,
+            fields: Fields::Spans(&self.spans),
             raw: Span {
                 start: Span::SCRATCH,
                 end: out,
             },
-            plain: false,
+            separators: has_separator(&self.scratch[..out]),
             position,
         };
         check(&record, len, self.limit, utf8)?;
@@ -430,6 +492,7 @@ impl<R: Read> FastReader<R> {
         self.counter.sync(&self.buf[..self.filled], keep);
         self.counter.line_cursor -= keep;
         self.buf.copy_within(keep..self.filled, 0);
+        self.last_separator = self.last_separator.and_then(|at| at.checked_sub(keep));
         self.filled -= keep;
         self.pos -= keep;
         self.base += keep as u64;
@@ -437,7 +500,7 @@ impl<R: Read> FastReader<R> {
             // One record fills the buffer: make room (the record budget bounds this).
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        self.walk = Walk::at(self.pos);
+        self.walk.reset(self.pos);
         let at = (self.filled > self.pos).then(|| self.position_of_peek(self.pos));
         self.read_more(at)
     }
@@ -455,7 +518,13 @@ impl<R: Read> FastReader<R> {
         loop {
             match self.input.read(&mut self.buf[self.filled..]) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.filled += n,
+                Ok(n) => {
+                    let new = self.filled..self.filled + n;
+                    if let Some(at) = memchr::memrchr2(0x1F, 0x1E, &self.buf[new.clone()]) {
+                        self.last_separator = Some(new.start + at);
+                    }
+                    self.filled += n;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
@@ -493,4 +562,9 @@ fn check(record: &Current<'_>, len: usize, limit: Option<u64>, utf8: bool) -> Re
 
 fn too_long(limit: u64, at: Position) -> Error {
     Error::new(ErrorKind::Parse, RecordTooLong { limit }.to_string()).at(at)
+}
+
+/// Whether `bytes` holds a separator byte of batches.
+fn has_separator(bytes: &[u8]) -> bool {
+    memchr::memchr2(0x1F, 0x1E, bytes).is_some()
 }
