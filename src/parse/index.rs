@@ -137,37 +137,35 @@ impl Walk {
             self.inside = ((inside as i64) >> 63) as u64;
             let structurals = (delims | terms) & !inside;
             if quotes == 0 && !self.pending {
-                flatten(&mut self.ends, structurals, self.block, 0);
+                flatten::<false>(&mut self.ends, structurals, 0, self.block);
             } else {
-                self.mark_quoted(structurals, quotes);
+                let quoted = self.quoted_ends(structurals, quotes);
+                flatten::<true>(&mut self.ends, structurals, quoted, self.block);
             }
             self.block += 64;
         }
     }
 
-    /// Stage 1 for a block with quotes (or after one): structural by structural.
-    #[cold]
-    fn mark_quoted(&mut self, mut structurals: u64, mut quotes: u64) {
-        while structurals != 0 {
-            let i = structurals.trailing_zeros();
-            let below = (1u64 << i) - 1;
-            let quoted = self.pending || quotes & below != 0;
-            self.ends
-                .push((self.block + i as usize) | if quoted { QUOTED } else { 0 });
-            // A structural is never a quote: clearing the bits below it is enough.
-            quotes &= !below;
-            structurals &= structurals - 1;
-            self.pending = false;
-        }
-        self.pending |= quotes != 0;
+    /// The structurals that end a field holding a quote, by carry propagation: in the
+    /// bits that are not structurals, adding a quote carries from it up to the next
+    /// structural, which the carry sets; a run with no quote is left as it was. A quote
+    /// after the block's last structural carries out of the block (`pending`), and one
+    /// from before carries in at bit 0.
+    #[inline(always)]
+    fn quoted_ends(&mut self, structurals: u64, quotes: u64) -> u64 {
+        let (sum, out_1) = (!structurals).overflowing_add(quotes);
+        let (sum, out_2) = sum.overflowing_add(u64::from(self.pending));
+        self.pending = out_1 | out_2;
+        sum & structurals
     }
 }
 
-/// Appends `base + i + offset` for each set bit `i` of `bits`, eight at a time, without a
-/// branch per bit (simdjson's `flatten_bits`): a round writes eight slots, those past the
-/// count into reserved room that is not kept.
+/// Appends `base + i` for each set bit `i` of `bits`, with [`QUOTED`] where `quoted` has
+/// bit `i`, eight at a time, without a branch per bit (simdjson's `flatten_bits`): a
+/// round writes eight slots, those past the count into reserved room that is not kept.
+/// `FLAGS` off: `quoted` is 0 (a block without quotes), and the flags are not computed.
 #[inline(always)]
-fn flatten(ends: &mut Vec<usize>, mut bits: u64, base: usize, offset: usize) {
+fn flatten<const FLAGS: bool>(ends: &mut Vec<usize>, mut bits: u64, quoted: u64, base: usize) {
     let count = bits.count_ones() as usize;
     ends.reserve(64);
     let len = ends.len();
@@ -175,13 +173,16 @@ fn flatten(ends: &mut Vec<usize>, mut bits: u64, base: usize, offset: usize) {
     let mut written = 0;
     while written < count {
         for j in 0..8 {
+            let i = bits.trailing_zeros();
+            // Bit 64 is no bit: a slot past the count takes a flag of 0.
+            let flag = match FLAGS {
+                true => ((quoted.checked_shr(i).unwrap_or(0) & 1) as usize) << (usize::BITS - 1),
+                false => 0,
+            };
             // SAFETY: rounds of 8 run while `written < count <= 64`, so `written + j` stays
             // below `count` rounded up to a multiple of 8, which is at most 64: inside the
             // room reserved above.
-            unsafe {
-                ptr.add(len + written + j)
-                    .write(base + offset + bits.trailing_zeros() as usize)
-            };
+            unsafe { ptr.add(len + written + j).write((base + i as usize) | flag) };
             bits &= bits.wrapping_sub(1);
         }
         written += 8;
