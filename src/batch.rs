@@ -395,7 +395,8 @@ impl Batch {
     }
 }
 
-fn has_separator(field: &[u8]) -> bool {
+/// Whether `field` holds a separator byte (it then cannot be framed).
+pub(crate) fn has_separator(field: &[u8]) -> bool {
     memchr::memchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, field).is_some()
 }
 

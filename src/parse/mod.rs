@@ -20,6 +20,7 @@ mod tests;
 
 use std::io::{self, Read};
 
+use crate::batch::{has_separator, FIELD_SEPARATOR, RECORD_SEPARATOR};
 use crate::count::classify::Classifier;
 use crate::count::scan::{with_kernels, BlockKernels, FastDialect, KernelUser};
 use crate::error::{Error, ErrorKind, Position, RecordTooLong};
@@ -392,11 +393,6 @@ impl<R: Read> FastReader<R> {
         too_long(self.limit.unwrap_or(0), at)
     }
 
-    /// Hands `record` to `sink`; returns whether it wants another.
-    fn sink_record(&self, sink: &mut impl Sink, record: Current<'_>) -> bool {
-        sink.record(record)
-    }
-
     /// Looks for a byte order mark at the input's start (csv-core drops one there).
     fn start(&mut self) -> Result<(), Error> {
         while self.filled < 3 && !self.eof {
@@ -484,7 +480,7 @@ impl<R: Read> FastReader<R> {
             position,
         };
         check(&record, len, self.limit, utf8)?;
-        Ok(self.sink_record(sink, record))
+        Ok(sink.record(record))
     }
 
     /// Keeps `buf[keep..filled]` (moved to the front) and reads more after it.
@@ -520,7 +516,9 @@ impl<R: Read> FastReader<R> {
                 Ok(0) => self.eof = true,
                 Ok(n) => {
                     let new = self.filled..self.filled + n;
-                    if let Some(at) = memchr::memrchr2(0x1F, 0x1E, &self.buf[new.clone()]) {
+                    if let Some(at) =
+                        memchr::memrchr2(FIELD_SEPARATOR, RECORD_SEPARATOR, &self.buf[new.clone()])
+                    {
                         self.last_separator = Some(new.start + at);
                     }
                     self.filled += n;
@@ -562,9 +560,4 @@ fn check(record: &Current<'_>, len: usize, limit: Option<u64>, utf8: bool) -> Re
 
 fn too_long(limit: u64, at: Position) -> Error {
     Error::new(ErrorKind::Parse, RecordTooLong { limit }.to_string()).at(at)
-}
-
-/// Whether `bytes` holds a separator byte of batches.
-fn has_separator(bytes: &[u8]) -> bool {
-    memchr::memchr2(0x1F, 0x1E, bytes).is_some()
 }
