@@ -392,7 +392,7 @@ fn quoted_field(
         return false;
     }
     let inner = &buf[start + 1..end - 1];
-    if memchr::memchr(quote, inner).is_none() {
+    if !holds(inner, quote) {
         spans.push(Span {
             start: start + 1,
             end: end - 1,
@@ -405,6 +405,17 @@ fn quoted_field(
             true
         }
         None => false,
+    }
+}
+
+/// Whether `bytes` holds `byte`. Quoted fields are mostly short, and for them a loop
+/// without an early exit (which the compiler vectorizes) beats a call to `memchr` (a
+/// profile of the quoted corpus had 14% in those calls).
+#[inline(always)]
+fn holds(bytes: &[u8], byte: u8) -> bool {
+    match bytes.len() <= 64 {
+        true => bytes.iter().fold(false, |seen, &b| seen | (b == byte)),
+        false => memchr::memchr(byte, bytes).is_some(),
     }
 }
 

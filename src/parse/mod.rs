@@ -208,12 +208,12 @@ impl<'a> Current<'a> {
     /// When no field is quoted: the bytes from the first field's start to the last one's
     /// end (the fields with one delimiter between each two), and each field's end in them.
     #[inline]
-    pub(crate) fn plain(&self) -> Option<(&'a [u8], impl ExactSizeIterator<Item = usize> + 'a)> {
+    pub(crate) fn plain(&self) -> Option<(&'a [u8], &'a [usize], usize)> {
         let Fields::Plain { start, ends } = self.fields else {
             return None;
         };
         let last = *ends.last()?;
-        Some((&self.buf[start..last], ends.iter().map(move |&e| e - start)))
+        Some((&self.buf[start..last], ends, start))
     }
 }
 
