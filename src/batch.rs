@@ -305,7 +305,7 @@ impl Batch {
 
     /// Appends one record, a missing field as `None`; `separated` tells whether a field
     /// holds a separator byte.
-    fn push_fields<'a>(
+    pub(crate) fn push_fields<'a>(
         &mut self,
         fields: impl Iterator<Item = Option<&'a [u8]>>,
         position: Position,

@@ -95,6 +95,11 @@ impl Projection {
         Ok(Some(Projection { indexes }))
     }
 
+    /// The selected field indexes, in the caller's order.
+    pub(crate) fn indexes(&self) -> &[usize] {
+        &self.indexes
+    }
+
     /// The selected fields of `record` in order; `None` for one past its end.
     pub(crate) fn fields<'a>(
         &'a self,

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use csv::{ByteRecord, StringRecord};
 
-use crate::batch::Batch;
+use crate::batch::{has_separator, Batch};
 use crate::columns::Projection;
 use crate::error::{Error, ErrorKind, Position};
 use crate::input::{
@@ -742,7 +742,7 @@ impl<R: Read> Parser<R> {
         batch: &mut Batch,
     ) -> Result<usize, Error> {
         batch.clear();
-        if matches!(self.engine, Engine::Fast(_)) && self.projection.is_none() {
+        if matches!(self.engine, Engine::Fast(_)) {
             return self.read_batch_fast(max_records, batch);
         }
         while batch.len() < max_records && batch.data().len() < BATCH_BYTES {
@@ -761,8 +761,8 @@ impl<R: Read> Parser<R> {
         Ok(batch.len())
     }
 
-    /// [`Parser::read_batch`] of every field with the fast engine: each field is copied
-    /// once, from the input buffer into the batch.
+    /// [`Parser::read_batch`] with the fast engine: each field (each selected one, with a
+    /// column selection) is copied once, from the input buffer into the batch.
     fn read_batch_fast(&mut self, max_records: usize, batch: &mut Batch) -> Result<usize, Error> {
         self.has_current = false;
         if let Some(e) = self.pending.take() {
@@ -779,6 +779,7 @@ impl<R: Read> Parser<R> {
             batch,
             max_records,
             relocation,
+            projection: self.projection.as_ref(),
         };
         match fast.read_into(&mut sink, true) {
             Ok(more) => self.exhausted = !more,
@@ -924,6 +925,8 @@ struct IntoBatch<'a> {
     batch: &'a mut Batch,
     max_records: usize,
     relocation: Option<Relocation>,
+    /// The selected fields only, if any are.
+    projection: Option<&'a Projection>,
 }
 
 impl Sink for IntoBatch<'_> {
@@ -935,6 +938,13 @@ impl Sink for IntoBatch<'_> {
             .relocation
             .map_or(current.position, |r| r.apply(current.position));
         let separators = current.may_hold_separators();
+        if let Some(p) = self.projection {
+            // Straight from the input buffer: the other fields are not copied at all.
+            let selected = p.indexes().iter().map(|&i| current.field(i));
+            let separated = separators && selected.clone().flatten().any(has_separator);
+            self.batch.push_fields(selected, at, separated);
+            return self.batch.len() < self.max_records && self.batch.data().len() < BATCH_BYTES;
+        }
         match current.plain() {
             Some((bytes, ends, offset)) => {
                 self.batch.push_plain(bytes, ends, offset, separators, at)

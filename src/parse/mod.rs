@@ -192,6 +192,22 @@ impl<'a> Current<'a> {
         }
     }
 
+    /// Field `i`, if the record has that many.
+    #[inline]
+    pub(crate) fn field(&self, i: usize) -> Option<&'a [u8]> {
+        match self.fields {
+            Fields::Spans(spans) => spans.get(i).map(|s| s.resolve(self.buf, self.scratch)),
+            Fields::Plain { start, ends } => {
+                let end = *ends.get(i)?;
+                let from = match i.checked_sub(1) {
+                    Some(before) => ends[before] + 1,
+                    None => start,
+                };
+                Some(&self.buf[from..end])
+            }
+        }
+    }
+
     /// Bytes that hold every byte of every field (and maybe more): the record as it
     /// stands in the input, or csv-core's output. For quick checks of all fields at once.
     #[inline]
