@@ -32,8 +32,16 @@ impl FastDialect {
     /// comments, escapes, quotes without doubling, and strict field counts (`flexible`
     /// off) change what a record is in ways bit-parallel parity cannot follow.
     pub(crate) fn new(options: &Options) -> Option<FastDialect> {
+        options
+            .flexible()
+            .then(|| FastDialect::of_structure(options))
+            .flatten()
+    }
+
+    /// Like [`FastDialect::new`] with `flexible` not asked for: the rules by which records
+    /// and fields are found, for a parser that checks field counts itself.
+    pub(crate) fn of_structure(options: &Options) -> Option<FastDialect> {
         let simple = options.comment().is_none()
-            && options.flexible()
             && (!options.quoting() || (options.escape().is_none() && options.double_quote()));
         simple.then(|| FastDialect {
             delimiter: options.delimiter(),

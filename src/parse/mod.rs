@@ -32,10 +32,10 @@ use index::{parse_record, Dialect, FieldsAt, Parsed, Span, Walk};
 const FIRST_BUFFER: usize = 64 << 10;
 
 /// Whether [`FastReader`] reads with these options exactly as the `csv` crate does: the
-/// options of the fast scanner (no comments, no escapes, quotes doubled, `flexible` on)
-/// and no trimming.
+/// record structure of the fast scanner (no comments, no escapes, quotes doubled; any
+/// `flexible`, whose field counts the parser checks itself) and no trimming.
 pub(crate) fn supports(options: &Options) -> bool {
-    FastDialect::new(options).is_some() && options.trim() == Trim::None
+    FastDialect::of_structure(options).is_some() && options.trim() == Trim::None
 }
 
 /// A record parser over any `Read` (see the module's documentation).
@@ -50,6 +50,8 @@ pub(crate) struct FastReader<R> {
     core: csv_core::Reader,
     utf8: bool,
     limit: Option<u64>,
+    /// The field count records must have (`flexible` off).
+    lengths: Lengths,
     /// The bytes read: `buf[..filled]` (the rest is zeros, never read as input).
     buf: Vec<u8>,
     filled: usize,
@@ -236,7 +238,7 @@ impl<'a> Current<'a> {
 impl<R: Read> FastReader<R> {
     /// A parser of `input` with `options`, which [`supports`] accepts.
     pub(crate) fn new(input: R, options: &Options, source: String) -> FastReader<R> {
-        let fast = FastDialect::new(options).expect("options the fast parser supports");
+        let fast = FastDialect::of_structure(options).expect("options the fast parser supports");
         let mut core = options.csv_core_builder().build();
         // csv-core drops a byte order mark on its first read only: this reader drops the
         // one at the input's start itself, and csv-core must not drop one elsewhere. A
@@ -255,6 +257,7 @@ impl<R: Read> FastReader<R> {
             core,
             utf8: options.utf8(),
             limit: (limit != 0).then_some(limit),
+            lengths: Lengths::new(options),
             buf: vec![0; FIRST_BUFFER],
             filled: 0,
             pos: 0,
@@ -384,7 +387,8 @@ impl<R: Read> FastReader<R> {
                         separators: r.last_separator.is_some_and(|at| at >= start),
                         position,
                     };
-                    if let Err(e) = check(&record, end - start, r.limit, self.utf8) {
+                    let len = end - start;
+                    if let Err(e) = check(&record, len, r.limit, self.utf8, &mut r.lengths) {
                         break Err(e);
                     }
                     if !self.sink.record(record) {
@@ -495,7 +499,7 @@ impl<R: Read> FastReader<R> {
             separators: has_separator(&self.scratch[..out]),
             position,
         };
-        check(&record, len, self.limit, utf8)?;
+        check(&record, len, self.limit, utf8, &mut self.lengths)?;
         Ok(sink.record(record))
     }
 
@@ -551,11 +555,19 @@ impl<R: Read> FastReader<R> {
     }
 }
 
-/// Checks a record just read, `len` bytes of input from its first byte to its end: UTF-8
-/// first if `utf8` (the `csv` crate reports that before the record tracker sees the
-/// end), then the record budget.
+/// Checks a record just read, `len` bytes of input from its first byte to its end, in
+/// the `csv` crate's order: its field count (which the crate checks as it reads), UTF-8
+/// if `utf8` (checked on the record read), then the record budget (which the record
+/// tracker checks after both).
 #[inline(always)]
-fn check(record: &Current<'_>, len: usize, limit: Option<u64>, utf8: bool) -> Result<(), Error> {
+fn check(
+    record: &Current<'_>,
+    len: usize,
+    limit: Option<u64>,
+    utf8: bool,
+    lengths: &mut Lengths,
+) -> Result<(), Error> {
+    lengths.check(record.fields().len(), record.position)?;
     if utf8 && !record.raw().is_ascii() {
         // As the `csv` crate checks a `StringRecord`: field by field.
         for (i, field) in record.fields().enumerate() {
@@ -571,6 +583,43 @@ fn check(record: &Current<'_>, len: usize, limit: Option<u64>, utf8: bool) -> Re
     match limit {
         Some(limit) if len as u64 > limit => Err(too_long(limit, record.position)),
         _ => Ok(()),
+    }
+}
+
+/// How many fields a record must have.
+#[derive(Clone, Copy, Debug)]
+enum Lengths {
+    /// Any number (`flexible` on).
+    Any,
+    /// As many as the first record, which is still to come.
+    First,
+    /// This many: the first record's.
+    Equal(usize),
+}
+
+impl Lengths {
+    fn new(options: &Options) -> Lengths {
+        match options.flexible() {
+            true => Lengths::Any,
+            false => Lengths::First,
+        }
+    }
+
+    /// Checks a record of `n` fields, which starts at `at` (the first one sets the rule,
+    /// as in the `csv` crate, even if it then fails another check).
+    #[inline(always)]
+    fn check(&mut self, n: usize, at: Position) -> Result<(), Error> {
+        match *self {
+            Lengths::Any => Ok(()),
+            Lengths::First => {
+                *self = Lengths::Equal(n);
+                Ok(())
+            }
+            Lengths::Equal(expected) if expected == n => Ok(()),
+            Lengths::Equal(expected) => {
+                Err(Error::unequal_lengths(expected as u64, n as u64).at(at))
+            }
+        }
     }
 }
 
