@@ -88,6 +88,8 @@ PY_READERS = {
 PY_SLOW = {"py csv.reader rows"}
 
 BASELINE = "rust csv crate read_byte_record loop"
+OLD_PARSER = "Rust csvr read_batch, 1 thread, old parser (csv crate)"
+FAST_PARSER = "Rust csvr read_batch, 1 thread, structural index"
 ZSV = "C zsv pull: next_row+get_cell"
 CHARS_REFERENCE = "py csv.reader rows"
 COUNT = "C csvr_count_path (all cores)"
@@ -121,7 +123,12 @@ def readers(path: Path, python: str, rows: bool) -> tuple[list[Reading], list[st
     """The readers of one file, and notes on those that cannot run here."""
     p = str(path)
     read_csvr, read_zsv = BIN / "read-csvr", BIN / "read-zsv"
-    out = [Reading(BASELINE, [str(RELEASE / "count-tools"), "csv-crate-fields", p], "bytes")]
+    tools = str(RELEASE / "count-tools")
+    out = [Reading(BASELINE, [tools, "csv-crate-fields", p], "bytes")]
+    # csvr's own batches from Rust on one thread, on the old parser (the csv crate under the
+    # record tracker, as before the structural index) and on the structural index.
+    out.append(Reading(OLD_PARSER, [tools, "csvr-old-batch-fields", p], "bytes", csvr=True))
+    out.append(Reading(FAST_PARSER, [tools, "csvr-batch-fields", p], "bytes", csvr=True))
     notes = []
     for mode, label in (("field", "C csvr next+field"), ("batch", "C csvr next_batch")):
         for threads, cores in ((1, "1 thread"), (0, "all cores")):

@@ -40,7 +40,7 @@ import reading
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = ROOT / "target" / "release"
-CORPORA = ("numeric", "quoted", "wide", "crlf")
+CORPORA = ("numeric", "quoted", "wide", "crlf", "stray")
 
 # Each Python snippet gets the path as sys.argv[1] and prints "COUNT SECONDS", timing only
 # the work (not the interpreter's start or the imports).

@@ -48,6 +48,8 @@ pub use count::{count_bytes, count_path, count_reader};
 pub use csv::ByteRecord;
 pub use error::{Error, ErrorKind, Position};
 pub use input::{FileRange, SharedBytes};
+#[doc(hidden)]
+pub use options::Kernel;
 pub use options::{Decompress, Options, Terminator, Trim, DEFAULT_MAX_RECORD_BYTES, MAX_THREADS};
 pub use reader::{Reader, BATCH_BYTES};
 pub use summary::{fold, split_bytes, split_path, summarize_bytes, summarize_path, Range, Summary};

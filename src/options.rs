@@ -97,6 +97,38 @@ pub struct Options {
     read_ahead: bool,
     decompress: Decompress,
     columns: Columns,
+    kernel: Option<Kernel>,
+    fast_parser: bool,
+}
+
+/// A SIMD kernel of the record parser and the summaries, forced for tests and
+/// benchmarks with [`Options::set_kernel`] (hidden from the documentation and from the
+/// C API: every kernel yields the same records, so users have no reason to pick one).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// One byte at a time, on every CPU.
+    Portable,
+    /// 16 bytes at a time (x86-64).
+    Sse2,
+    /// 32 bytes at a time (x86-64 with AVX2, PCLMULQDQ, POPCNT, BMI1 and BMI2).
+    Avx2,
+    /// 16 bytes at a time (AArch64).
+    Neon,
+}
+
+impl Kernel {
+    /// The kernels this CPU runs, the portable one first and the fastest last.
+    ///
+    /// ```
+    /// assert_eq!(csvr::Kernel::supported()[0], csvr::Kernel::Portable);
+    /// ```
+    pub fn supported() -> Vec<Kernel> {
+        crate::count::classify::Classifier::all_supported()
+            .into_iter()
+            .map(|c| c.kernel())
+            .collect()
+    }
 }
 
 /// The default longest record a [`crate::Reader`] accepts: far above any real record,
@@ -125,6 +157,8 @@ impl Default for Options {
             read_ahead: false,
             decompress: Decompress::Auto,
             columns: Columns::All,
+            kernel: None,
+            fast_parser: true,
         }
     }
 }
@@ -314,6 +348,61 @@ impl Options {
     /// Whether compressed input is decompressed.
     pub fn decompress(&self) -> Decompress {
         self.decompress
+    }
+
+    /// Forces the record parser and the summaries onto `kernel` (`None`: the fastest this
+    /// CPU runs, the default), for tests and benchmarks. A kernel this CPU cannot run is
+    /// an [`crate::ErrorKind::Invalid`] error.
+    ///
+    /// ```
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_kernel(Some(csvr::Kernel::Portable))?;
+    /// let mut rdr = csvr::Reader::from_bytes(b"a,b\n1,2\n".to_vec(), &opts)?;
+    /// assert!(rdr.next_record()?);
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn set_kernel(&mut self, kernel: Option<Kernel>) -> Result<&mut Self, crate::Error> {
+        if let Some(k) = kernel {
+            if crate::count::classify::Classifier::of_kernel(k).is_none() {
+                return Err(crate::Error::invalid(format!(
+                    "this CPU cannot run the {k:?} kernel"
+                )));
+            }
+        }
+        self.kernel = kernel;
+        Ok(self)
+    }
+
+    /// Whether readers may use the structural-index record parser (the default) where
+    /// the options allow it; off, they read through the `csv` crate's parser under the
+    /// record tracker, as they did before it: for the benchmark's side-by-side figures.
+    /// The records are the same either way.
+    ///
+    /// ```
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_fast_parser(false);
+    /// let mut rdr = csvr::Reader::from_bytes(b"a,b\n1,2\n".to_vec(), &opts)?;
+    /// assert!(rdr.next_record()?);
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn set_fast_parser(&mut self, yes: bool) -> &mut Self {
+        self.fast_parser = yes;
+        self
+    }
+
+    /// See [`Options::set_fast_parser`].
+    pub(crate) fn fast_parser(&self) -> bool {
+        self.fast_parser
+    }
+
+    /// The classifier the record parser and the summaries use.
+    pub(crate) fn classifier(&self) -> crate::count::classify::Classifier {
+        use crate::count::classify::Classifier;
+        self.kernel
+            .and_then(Classifier::of_kernel)
+            .unwrap_or_else(Classifier::detect)
     }
 
     /// Which fields readers yield, in what order (default [`Columns::All`]). Records and

@@ -1,5 +1,6 @@
 //! Real CSV files from public test suites (`../shared/corpus`, beside the checkout, or the
-//! folder `CSVR_CORPUS` names): every count and record equals the `csv` crate's. Where the
+//! folder `CSVR_CORPUS` names): every count and record (with every kernel of the record
+//! parser, record by record and in batches) equals the `csv` crate's. Where the
 //! folder is absent the test checks nothing and says so with a `SKIPPED:` line, which
 //! `make test` counts as a skip, not a pass; the files are never copied into this repository.
 
@@ -70,19 +71,36 @@ fn corpus_counts_and_records_equal_the_csv_crate() {
                 "{} (header {has_header})",
                 path.display()
             );
-            let mut rdr = Reader::from_path(path, &opts).unwrap();
-            let mut got = vec![];
-            while rdr.next_record().unwrap() {
-                got.push(
-                    rdr.record()
-                        .unwrap()
-                        .iter()
-                        .map(<[u8]>::to_vec)
-                        .collect::<Vec<_>>(),
-                );
+            // Every kernel the record parser has on this CPU, record by record and in
+            // batches (which take another path through the parser).
+            for kernel in csvr::Kernel::supported() {
+                opts.set_kernel(Some(kernel)).unwrap();
+                let what = format!("{} (header {has_header}, {kernel:?})", path.display());
+                assert!(records(path, &opts) == expected, "records differ: {what}");
+                assert!(batches(path, &opts) == expected, "batches differ: {what}");
             }
-            assert!(got == expected, "records differ: {}", path.display());
         }
     }
     eprintln!("compared {} corpus files", files.len());
+}
+
+fn records(path: &Path, opts: &Options) -> Vec<Vec<Vec<u8>>> {
+    let mut rdr = Reader::from_path(path, opts).unwrap();
+    let mut got = vec![];
+    while rdr.next_record().unwrap() {
+        got.push(rdr.record().unwrap().iter().map(<[u8]>::to_vec).collect());
+    }
+    got
+}
+
+fn batches(path: &Path, opts: &Options) -> Vec<Vec<Vec<u8>>> {
+    let mut rdr = Reader::from_path(path, opts).unwrap();
+    let mut batch = csvr::Batch::new();
+    let mut got = vec![];
+    while rdr.read_batch(100, &mut batch).unwrap() > 0 {
+        for i in 0..batch.len() {
+            got.push(batch.record(i).into_iter().map(<[u8]>::to_vec).collect());
+        }
+    }
+    got
 }

@@ -1,5 +1,6 @@
 //! Arbitrary bytes and options: every count path (fast and parallel, streaming, in memory,
-//! through a trickling `Read`) and the record reader agree with the `csv` crate, and nothing
+//! through a trickling `Read`) and the record reader (on any of its kernels, and in
+//! batches) agree with the `csv` crate, and nothing
 //! panics. Inputs that start with gzip's or zstd's magic bytes go through the decompressor
 //! (`decompress` is auto, the default): arbitrary, mostly corrupt streams, where every path
 //! must agree with the others and nothing may panic or loop.
@@ -46,6 +47,10 @@ fn options(control: &[u8; 4]) -> (Options, csv::ReaderBuilder) {
         .set_read_ahead(control[2] & 0x80 != 0)
         .set_threads(1 + (flags >> 4) as usize % 3)
         .unwrap();
+    // Any kernel of the record parser and the summaries this CPU runs.
+    let kernels = csvr::Kernel::supported();
+    let kernel = kernels[(control[0] >> 4) as usize % kernels.len()];
+    o.set_kernel(Some(kernel)).unwrap();
     let mut b = csv::ReaderBuilder::new();
     b.delimiter(delimiter)
         .quote(quote)
@@ -132,6 +137,25 @@ fuzz_target!(|input: &[u8]| {
             );
         }
         assert_eq!(got, expected);
+        let mut rdr = Reader::from_reader(Trickle(data, chunk), &opts).unwrap();
+        let mut batch = csvr::Batch::new();
+        let mut batched = vec![];
+        while rdr
+            .read_batch(1 + control[3] as usize % 5, &mut batch)
+            .unwrap()
+            > 0
+        {
+            for i in 0..batch.len() {
+                batched.push(
+                    batch
+                        .record(i)
+                        .into_iter()
+                        .map(<[u8]>::to_vec)
+                        .collect::<Vec<_>>(),
+                );
+            }
+        }
+        assert_eq!(batched, expected);
     }
 });
 

@@ -9,13 +9,22 @@ use libfuzzer_sys::fuzz_target;
 /// The first byte chooses the options, the next the cuts; the rest is the input.
 fn options(control: u8, limit: u8) -> Options {
     let mut o = Options::new();
-    o.set_delimiter([b',', b';'][(control & 1) as usize]).unwrap();
-    o.set_quote([b'"', b'\''][(control >> 1 & 1) as usize]).unwrap();
-    o.set_escape([None, Some(b'\\')][(control >> 2 & 1) as usize]).unwrap();
-    o.set_comment([None, Some(b'#')][(control >> 3 & 1) as usize]).unwrap();
-    o.set_terminator([Terminator::CrlfAny, Terminator::Byte(b'\n'), Terminator::Byte(b';')]
-        [(control >> 4 & 3) as usize % 3])
+    o.set_delimiter([b',', b';'][(control & 1) as usize])
         .unwrap();
+    o.set_quote([b'"', b'\''][(control >> 1 & 1) as usize])
+        .unwrap();
+    o.set_escape([None, Some(b'\\')][(control >> 2 & 1) as usize])
+        .unwrap();
+    o.set_comment([None, Some(b'#')][(control >> 3 & 1) as usize])
+        .unwrap();
+    o.set_terminator(
+        [
+            Terminator::CrlfAny,
+            Terminator::Byte(b'\n'),
+            Terminator::Byte(b';'),
+        ][(control >> 4 & 3) as usize % 3],
+    )
+    .unwrap();
     o.set_quoting(control & 0x40 == 0)
         .set_has_header(control & 0x80 == 0)
         .set_flexible(limit & 1 == 0)
@@ -27,7 +36,10 @@ fn options(control: u8, limit: u8) -> Options {
 fn records<R: std::io::Read>(mut r: Reader<R>) -> Vec<(Vec<Vec<u8>>, Option<csvr::Position>)> {
     let mut out = vec![];
     while let Ok(true) = r.next_record() {
-        out.push((r.record().unwrap().iter().map(<[u8]>::to_vec).collect(), r.position()));
+        out.push((
+            r.record().unwrap().iter().map(<[u8]>::to_vec).collect(),
+            r.position(),
+        ));
     }
     out
 }

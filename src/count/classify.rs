@@ -12,10 +12,12 @@ pub(crate) struct Masks {
     pub(crate) terms: u64,
 }
 
+use crate::options::Kernel;
+
 /// How to classify, picked once per scanner from what the CPU supports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Classifier {
-    /// One byte at a time; every platform (on x86-64 only the tests use it).
+    /// One byte at a time; every platform (on x86-64 and AArch64 only when forced).
     #[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), allow(dead_code))]
     Portable,
     /// 16 bytes at a time; every x86-64 CPU.
@@ -31,6 +33,26 @@ pub(crate) enum Classifier {
 }
 
 impl Classifier {
+    /// The classifier a forced [`Kernel`] names, if this CPU runs it.
+    pub(crate) fn of_kernel(kernel: Kernel) -> Option<Classifier> {
+        Classifier::all_supported()
+            .into_iter()
+            .find(|c| c.kernel() == kernel)
+    }
+
+    /// The kernel this classifier is.
+    pub(crate) fn kernel(self) -> Kernel {
+        match self {
+            Classifier::Portable => Kernel::Portable,
+            #[cfg(target_arch = "x86_64")]
+            Classifier::Sse2 => Kernel::Sse2,
+            #[cfg(target_arch = "x86_64")]
+            Classifier::Avx2 => Kernel::Avx2,
+            #[cfg(target_arch = "aarch64")]
+            Classifier::Neon => Kernel::Neon,
+        }
+    }
+
     /// The fastest classifier this CPU runs.
     pub(crate) fn detect() -> Classifier {
         #[cfg(target_arch = "x86_64")]
@@ -58,8 +80,8 @@ impl Classifier {
         Classifier::Portable
     }
 
-    /// Every classifier this CPU runs, for tests that hold them to the same answers.
-    #[cfg(test)]
+    /// Every classifier this CPU runs, for tests that hold them to the same answers, the
+    /// portable one first.
     pub(crate) fn all_supported() -> Vec<Classifier> {
         let mut all = vec![Classifier::Portable];
         #[cfg(target_arch = "aarch64")]

@@ -35,7 +35,9 @@ const FIRST_BUFFER: usize = 64 << 10;
 /// record structure of the fast scanner (no comments, no escapes, quotes doubled; any
 /// `flexible`, whose field counts the parser checks itself) and no trimming.
 pub(crate) fn supports(options: &Options) -> bool {
-    FastDialect::of_structure(options).is_some() && options.trim() == Trim::None
+    options.fast_parser()
+        && FastDialect::of_structure(options).is_some()
+        && options.trim() == Trim::None
 }
 
 /// A record parser over any `Read` (see the module's documentation).
@@ -253,7 +255,7 @@ impl<R: Read> FastReader<R> {
             input,
             source,
             dialect: Dialect::new(fast),
-            classifier: Classifier::detect(),
+            classifier: options.classifier(),
             core,
             utf8: options.utf8(),
             limit: (limit != 0).then_some(limit),

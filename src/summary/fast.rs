@@ -80,7 +80,7 @@ impl Fast {
                 quote: None,
                 terminators: [b'\n'; 2],
             },
-            classifier: Classifier::detect(),
+            classifier: options.classifier(),
             stretch,
         })
     }

@@ -133,6 +133,27 @@ fn csv_crate_fields(path: &str) -> (u64, u64) {
     (records, bytes)
 }
 
+/// csvr's batches through the Rust API on one thread, every field looked at (as
+/// `csv_crate_fields`), with the structural-index parser or (`fast` false) the old one,
+/// the `csv` crate's parser under the record tracker: the two side by side.
+fn csvr_batch_fields(path: &str, fast: bool) -> (u64, u64) {
+    let mut o = csvr::Options::new();
+    o.set_threads(1).unwrap().set_fast_parser(fast);
+    let mut r = csvr::Reader::from_path(path, &o).unwrap();
+    let mut batch = csvr::Batch::new();
+    let (mut records, mut bytes) = (0u64, 0u64);
+    while r.read_batch(1024, &mut batch).unwrap() > 0 {
+        records += batch.len() as u64;
+        // Every field's length from its end and the one before, as a C caller does.
+        let mut start = 0;
+        for &end in batch.field_ends() {
+            bytes += (end - start) as u64;
+            start = end + 1;
+        }
+    }
+    (records, bytes)
+}
+
 /// Runs a command and reports its peak RSS (see the module docs).
 fn rss(cmd: &[String]) -> ! {
     let status = std::process::Command::new(&cmd[0])
@@ -160,13 +181,19 @@ fn main() {
     let (tool, path) = match (args.first(), args.get(1)) {
         (Some(t), Some(p)) => (t.as_str(), p.as_str()),
         _ => {
-            eprintln!("usage: count-tools csvr|csvr-split|csvr-bytes|csvr-in-cache|csv-crate|csv-crate-fields|memchr|memchr-mt|pread-mt|mmap-memchr-mt FILE [THREADS]");
+            eprintln!("usage: count-tools csvr|csvr-split|csvr-bytes|csvr-in-cache|csv-crate|csv-crate-fields|csvr-batch-fields|csvr-old-batch-fields|memchr|memchr-mt|pread-mt|mmap-memchr-mt FILE [THREADS]");
             std::process::exit(2);
         }
     };
-    if tool == "csv-crate-fields" {
+    let fields: Option<fn(&str) -> (u64, u64)> = match tool {
+        "csv-crate-fields" => Some(csv_crate_fields),
+        "csvr-batch-fields" => Some(|p| csvr_batch_fields(p, true)),
+        "csvr-old-batch-fields" => Some(|p| csvr_batch_fields(p, false)),
+        _ => None,
+    };
+    if let Some(read) = fields {
         let start = Instant::now();
-        let (records, bytes) = csv_crate_fields(path);
+        let (records, bytes) = read(path);
         println!("{records} {bytes} {:.6}", start.elapsed().as_secs_f64());
         return;
     }

@@ -3,7 +3,9 @@
 //! Usage: gen-corpus OUT_DIR [SIZE_MIB] [KIND...]   (default 1024 MiB, all kinds)
 //! Kinds: numeric (taxi-like, 15 numeric/timestamp columns, no quotes), quoted (text,
 //! ~30% of fields quoted, with embedded commas, doubled quotes and newlines), wide (200
-//! short columns), crlf (CRLF endings and some blank lines).
+//! short columns), crlf (CRLF endings and some blank lines), stray (numeric with a stray
+//! quote, `a"b` in the `flag` column, in every 100th record: how much speed a parser loses
+//! to quotes that open no quoted field).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -67,6 +69,19 @@ fn numeric(rng: &mut Rng, out: &mut Vec<u8>, _: u64) {
         rng.below(100)
     )
     .unwrap();
+}
+
+fn stray(rng: &mut Rng, out: &mut Vec<u8>, n: u64) {
+    let start = out.len();
+    numeric(rng, out, n);
+    if n % 100 == 0 {
+        // The flag column's "N" (always the first ",N,") becomes a"b.
+        let at = out[start..]
+            .windows(3)
+            .position(|w| w == b",N,")
+            .expect("a numeric row has its flag");
+        out.splice(start + at + 1..start + at + 2, *b"a\"b");
+    }
 }
 
 fn text_field(rng: &mut Rng, out: &mut Vec<u8>) {
@@ -136,7 +151,7 @@ fn crlf(rng: &mut Rng, out: &mut Vec<u8>, n: u64) {
 
 fn header(kind: &str) -> String {
     match kind {
-        "numeric" => "vendor,pickup,dropoff,passengers,distance,rate,flag,pu_loc,do_loc,payment,fare,extra,mta,tip,tolls,total\n".into(),
+        "numeric" | "stray" => "vendor,pickup,dropoff,passengers,distance,rate,flag,pu_loc,do_loc,payment,fare,extra,mta,tip,tolls,total\n".into(),
         "quoted" => "id,a,b,c,d,e,f\n".into(),
         "wide" => (0..200).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",") + "\n",
         "crlf" => "id,when,who,amount,note\r\n".into(),
@@ -150,6 +165,7 @@ fn generate(dir: &Path, kind: &str, size: u64) -> std::io::Result<()> {
         "quoted" => quoted,
         "wide" => wide,
         "crlf" => crlf,
+        "stray" => stray,
         other => panic!("unknown corpus kind {other}"),
     };
     let path = dir.join(format!("{kind}.csv"));
@@ -173,7 +189,7 @@ fn generate(dir: &Path, kind: &str, size: u64) -> std::io::Result<()> {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(dir) = args.first() else {
-        eprintln!("usage: gen-corpus OUT_DIR [SIZE_MIB] [numeric|quoted|wide|crlf ...]");
+        eprintln!("usage: gen-corpus OUT_DIR [SIZE_MIB] [numeric|quoted|wide|crlf|stray ...]");
         std::process::exit(2);
     };
     let mib: u64 = args
@@ -182,7 +198,7 @@ fn main() -> std::io::Result<()> {
     let kinds: Vec<&str> = if args.len() > 2 {
         args[2..].iter().map(String::as_str).collect()
     } else {
-        vec!["numeric", "quoted", "wide", "crlf"]
+        vec!["numeric", "quoted", "wide", "crlf", "stray"]
     };
     std::fs::create_dir_all(dir)?;
     for kind in kinds {
