@@ -200,3 +200,182 @@ fn ranges(pieces: &[Piece], acc: &Outcome, end: u64, data_first: u64) -> Vec<Ran
     }
     out
 }
+
+/// What a parallel reader's worker is to parse for one chunk, as a [`Folder`] settles it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Planned {
+    /// The records that start in the chunk (none, maybe), as [`fold`] would give them.
+    Range(Range),
+    /// Everything from this range's start to the input's end, as one range: after a
+    /// record a serial reading refuses, or a chunk that could not be summarized, the rest
+    /// is read as the serial reader reads it (`records` is not known: 0).
+    Rest(Range),
+    /// Nothing: an earlier chunk's [`Planned::Rest`] reads this one.
+    Nothing,
+}
+
+/// [`fold`], one summary at a time, in order, for a reader that parses the ranges while
+/// later chunks are still being summarized: each chunk's range is handed out as soon as
+/// it is known, that is once a later chunk holds a record start (or the input ends).
+pub(crate) struct Folder {
+    options: Options,
+    options_id: u64,
+    data_first: u64,
+    acc: Outcome,
+    covered: u64,
+    /// The chunks whose ranges are not handed out yet, from chunk `first_pending` on. Past
+    /// the start, the first of them holds the last data record start seen.
+    pending: Vec<Piece>,
+    first_pending: usize,
+    /// The data record start that closed the ranges handed out last (the first pending
+    /// chunk's range starts there).
+    closed_at: Option<Mark>,
+    /// A [`Planned::Rest`] was handed out: nothing more is.
+    over: bool,
+}
+
+impl Folder {
+    pub(crate) fn new(options: &Options) -> Folder {
+        Folder {
+            options: options.clone(),
+            options_id: fingerprint(options),
+            data_first: u64::from(options.has_header()),
+            acc: Outcome::empty(State::Bom0),
+            covered: 0,
+            pending: Vec::new(),
+            first_pending: 0,
+            closed_at: None,
+            over: false,
+        }
+    }
+
+    /// Folds in the next chunk's summary, whose chunk ends before `input_len`; the plans
+    /// this settles go to `out` as (chunk, plan). A summary that does not fit (which the
+    /// reader's own summaries always do) is an error; the caller then asks for the
+    /// [`Folder::rest`].
+    pub(crate) fn push(
+        &mut self,
+        s: &Summary,
+        input_len: u64,
+        out: &mut Vec<(usize, Planned)>,
+    ) -> Result<(), Error> {
+        if self.over {
+            return Ok(());
+        }
+        if s.options != self.options_id || s.offset != self.covered {
+            return Err(Error::invalid(
+                "a summary does not follow the ones before it",
+            ));
+        }
+        let o = s
+            .outcome(self.acc.end_state())
+            .ok_or_else(|| Error::invalid("a summary does not fit where it is folded"))?;
+        let limit = self.options.max_record_bytes();
+        self.pending
+            .push(Piece::new(&self.acc, o, s.offset, s.offset + s.len));
+        self.acc = self.acc.then(o, limit);
+        self.covered += s.len;
+        if self.refused() {
+            self.rest(input_len, out);
+            return Ok(());
+        }
+        self.settle(None, out);
+        Ok(())
+    }
+
+    /// Folds in the input's end (after every chunk's summary) and hands out the ranges
+    /// still open.
+    pub(crate) fn finish(&mut self, out: &mut Vec<(usize, Planned)>) {
+        if self.over {
+            return;
+        }
+        let end = self.covered;
+        self.acc = at_end(self.acc, end, &self.options, &mut self.pending);
+        if self.refused() {
+            self.rest(end, out);
+            return;
+        }
+        let next = Mark {
+            offset: end,
+            newlines: self.acc.newlines,
+            records: self.acc.starts,
+        };
+        self.settle(Some(next), out);
+        self.over = true;
+    }
+
+    /// Hands out everything not handed out yet as one [`Planned::Rest`] to the input's
+    /// end (`input_len`), and nothing after it.
+    pub(crate) fn rest(&mut self, input_len: u64, out: &mut Vec<(usize, Planned)>) {
+        if self.over {
+            return;
+        }
+        self.over = true;
+        // The next range's start: the data record start that closed the last ranges
+        // handed out; before any, the rest is the whole input (read from its start,
+        // header and all: the refused record may be the header).
+        let range = match self.closed_at {
+            Some(m) => Range {
+                start: m.offset,
+                end: input_len,
+                records: 0,
+                first_record: m.records,
+                first_line: 1 + m.newlines,
+            },
+            None => Range {
+                start: 0,
+                end: input_len,
+                records: 0,
+                first_record: self.data_first,
+                first_line: 1,
+            },
+        };
+        out.push((self.first_pending, Planned::Rest(range)));
+        self.pending.clear();
+    }
+
+    /// Whether a serial reading refuses a record folded so far (a ragged one with
+    /// `flexible` off, or one over the limit).
+    fn refused(&self) -> bool {
+        (!self.options.flexible() && self.acc.ragged.is_some())
+            || (self.options.max_record_bytes() != 0 && self.acc.too_long.is_some())
+    }
+
+    /// The mark of `p`'s first record after the header, if it has one.
+    fn first_data_start(&self, p: &Piece) -> Option<Mark> {
+        let skip = self.data_first.saturating_sub(p.records_before);
+        (skip < p.starts).then(|| p.first_two[skip as usize])
+    }
+
+    /// Hands out the ranges of the pending chunks that a later pending chunk's data
+    /// record start closes, and with `end` (the input's end) all the others.
+    fn settle(&mut self, end: Option<Mark>, out: &mut Vec<(usize, Planned)>) {
+        loop {
+            let closer = (1..self.pending.len())
+                .find_map(|i| self.first_data_start(&self.pending[i]).map(|m| (i, m)));
+            let (upto, next) = match (closer, end) {
+                (Some((i, m)), _) => (i, m),
+                (None, Some(m)) => (self.pending.len(), m),
+                (None, None) => return,
+            };
+            for (k, p) in self.pending.drain(..upto).enumerate() {
+                let skip = self.data_first.saturating_sub(p.records_before);
+                let first = (skip < p.starts).then(|| p.first_two[skip as usize]);
+                let start = first.unwrap_or(next);
+                let range = Range {
+                    start: start.offset,
+                    end: next.offset,
+                    records: p.starts.saturating_sub(skip),
+                    first_record: start.records,
+                    first_line: 1 + start.newlines,
+                };
+                out.push((self.first_pending + k, Planned::Range(range)));
+            }
+            self.first_pending += upto;
+            self.closed_at = Some(next);
+            if self.pending.is_empty() {
+                return;
+            }
+        }
+    }
+}

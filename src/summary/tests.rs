@@ -188,6 +188,87 @@ proptest! {
     }
 }
 
+/// The plans a [`fold::Folder`] hands out for the chunks `data` is cut into at `cuts`, one
+/// per chunk, checked to come in chunk order.
+fn planned(data: &[u8], cuts: &[usize], options: &Options) -> Vec<fold::Planned> {
+    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (data.len() + 1)).collect();
+    bounds.extend([0, data.len()]);
+    bounds.sort();
+    let mut folder = fold::Folder::new(options);
+    let mut out = vec![];
+    let len = data.len() as u64;
+    for w in bounds.windows(2) {
+        let s = summarize_bytes(&data[w[0]..w[1]], w[0] as u64, options).unwrap();
+        folder.push(&s, len, &mut out).unwrap();
+    }
+    folder.finish(&mut out);
+    let chunks = bounds.len() - 1;
+    let mut plans = vec![fold::Planned::Nothing; chunks];
+    for (i, &(chunk, plan)) in out.iter().enumerate() {
+        assert_eq!(chunk, i, "plans come in chunk order, one per chunk");
+        plans[chunk] = plan;
+    }
+    assert!(
+        out.len() == chunks || matches!(out.last(), Some((_, fold::Planned::Rest(_)))),
+        "every chunk is planned, or a rest ends the plans"
+    );
+    plans
+}
+
+/// The folder hands out the fold's ranges; where a serial reading refuses a record, the
+/// ranges before it and then one rest from a record start at or before that record.
+fn assert_folder_agrees(
+    data: &[u8],
+    cuts: &[usize],
+    options: &Options,
+) -> Result<(), TestCaseError> {
+    let plans = planned(data, cuts, options);
+    let mut relaxed = options.clone();
+    relaxed.set_flexible(true).set_max_record_bytes(0);
+    let (structure, _) = folded(data, cuts, &relaxed).unwrap();
+    match folded(data, cuts, options) {
+        Ok((ranges, _)) => {
+            let expected: Vec<_> = ranges.into_iter().map(fold::Planned::Range).collect();
+            prop_assert_eq!(plans, expected);
+        }
+        Err(e) => {
+            let refused = e.position().expect("a refused record has a place").byte;
+            let rest = plans
+                .iter()
+                .position(|p| matches!(p, fold::Planned::Rest(_)))
+                .expect("a rest after a refused record");
+            for (i, plan) in plans.iter().enumerate() {
+                match *plan {
+                    fold::Planned::Range(r) => {
+                        prop_assert!(i < rest);
+                        prop_assert_eq!(r, structure[i]);
+                    }
+                    fold::Planned::Rest(r) => {
+                        prop_assert!(r.start == 0 || r.start == structure[i].start);
+                        prop_assert!(r.start <= refused);
+                        prop_assert_eq!(r.end, data.len() as u64);
+                    }
+                    fold::Planned::Nothing => prop_assert!(i > rest),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_folder_hands_out_the_folds_ranges(
+        options in options(),
+        data in input(),
+        cuts in prop::collection::vec(any::<usize>(), 0..8),
+    ) {
+        assert_folder_agrees(&data, &cuts, &options)?;
+    }
+}
+
 #[test]
 fn summaries_out_of_order_or_of_other_options_are_refused() {
     let data = b"a,b\n1,2\n3,4\n";
