@@ -668,8 +668,9 @@ enum csvr_status csvr_options_set_max_record_bytes(struct csvr_options *opts, ui
  * Sets reading ahead (default false): when true, a reader of a regular file or of bytes
  * parses on threads of its own, ahead of the caller, so that parsing overlaps with the
  * caller's own work on the records it has: an input of 8 MiB or more on up to `threads`
- * workers (`csvr_options_set_threads`), each parsing record-aligned ranges of about 1 MiB,
- * the batches handed over in file order; a smaller one on one worker. Records, positions
+ * workers (`csvr_options_set_threads`), each parsing record-aligned ranges of about 1 MiB
+ * (read from the file once, and held for their parse: two per worker), the batches
+ * handed over in file order; a smaller one on one worker. Records, positions
  * and errors are the same either way. The threads start at the first read and are joined
  * by `csvr_reader_free`; at most 6 batches (about 1 MiB each) per worker and the
  * caller's one exist at once, so memory does not grow with the input. Readers of other

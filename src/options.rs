@@ -308,7 +308,8 @@ impl Options {
     ///
     /// Records, positions and errors are the same either way; only the work moves. An
     /// input of 8 MiB or more is parsed on up to [`Options::threads`] workers, each taking
-    /// record-aligned ranges of about 1 MiB, and the batches are handed over in file order;
+    /// record-aligned ranges of about 1 MiB (read from the file once, and held for their
+    /// parse: two per worker), and the batches are handed over in file order;
     /// a smaller one on one worker. The threads start at the first read and end when the
     /// reader is dropped; at most 6 batches (about [`crate::BATCH_BYTES`] each) per
     /// worker and the caller's one exist at once, so memory does not grow with the input.

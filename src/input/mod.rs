@@ -24,6 +24,7 @@ pub(crate) use decompress::file_head;
 pub(crate) use decompress::{is_plain, Decoded};
 #[cfg(unix)]
 pub(crate) use fd::{describe_fd, BorrowedFile};
+pub(crate) use range::{CachedFile, CachedFileRange};
 pub use range::{FileRange, SharedBytes};
 pub(crate) use tracker::{count_newlines, RecordTracker};
 

@@ -19,6 +19,12 @@ pub trait ReadAt {
     fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize>;
 }
 
+impl ReadAt for Arc<File> {
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+        File::read_at(self, buf, pos)
+    }
+}
+
 impl ReadAt for File {
     fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
         match read_full_at(self, buf, pos)? {
@@ -39,6 +45,39 @@ impl ReadAt for Arc<[u8]> {
     }
 }
 
+/// A file whose bytes `[at, at + chunk.len())` were read already (by a parallel reader's
+/// worker, to summarize them): those are copied from memory, the others read from the
+/// file.
+pub struct CachedFile {
+    file: Arc<File>,
+    chunk: Arc<Vec<u8>>,
+    at: u64,
+}
+
+impl CachedFile {
+    pub(crate) fn new(file: Arc<File>, chunk: Arc<Vec<u8>>, at: u64) -> CachedFile {
+        CachedFile { file, chunk, at }
+    }
+}
+
+impl ReadAt for CachedFile {
+    fn read_at(&self, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+        let cached = pos
+            .checked_sub(self.at)
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| self.chunk.get(i..))
+            .filter(|rest| !rest.is_empty());
+        match cached {
+            Some(rest) => {
+                let n = buf.len().min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                Ok(n)
+            }
+            None => self.file.read_at(buf, pos),
+        }
+    }
+}
+
 /// Two segments `[start, end)` of a source, read one after the other: for a range reader
 /// the input's first record, then the range.
 pub struct Segments<S> {
@@ -50,6 +89,9 @@ pub struct Segments<S> {
 
 /// A file's bytes `[0, first_end)` and then `[start, end)`, read with positioned reads.
 pub type FileRange = Segments<File>;
+
+/// Like [`FileRange`], with a stretch of the file already in memory.
+pub type CachedFileRange = Segments<CachedFile>;
 
 /// Segments of bytes in memory shared between readers (the workers of one parallel
 /// reader).

@@ -39,6 +39,20 @@ pub fn summarize_bytes(chunk: &[u8], offset: u64, options: &Options) -> Result<S
     Ok(s.finish(chunk.len() as u64, NONE))
 }
 
+/// Summarizes `chunk`, the bytes `[offset, offset + chunk.len())` of an input of
+/// `input_len` bytes (a parallel reader's chunk: the options were validated and the
+/// input checked to be uncompressed).
+pub(crate) fn summarize_chunk(
+    chunk: &[u8],
+    offset: u64,
+    input_len: u64,
+    options: &Options,
+) -> Summary {
+    let mut s = Summarizer::new(options, offset);
+    s.feed(chunk);
+    s.finish(chunk.len() as u64, input_len)
+}
+
 /// Summarizes the bytes `[start, end)` of the file at `path` (`end` at most its size),
 /// reading them in constant memory.
 pub fn summarize_path(
