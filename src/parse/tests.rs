@@ -280,3 +280,65 @@ fn long_records_and_a_stray_quote_in_a_large_input() {
         }
     }
 }
+
+/// Each tricky sequence at every offset around the first two block edges (bytes 64 and
+/// 128), through every kernel and the read sizes that cut blocks: a quote as byte 63 or
+/// 64 of a block, `""` straddling blocks, `\r` at a block's end and `\n` at the next one's
+/// start, fields longer than a block, stray quotes, a BOM-like run, and 1-byte reads.
+#[test]
+fn sequences_at_block_edges_read_as_the_crates_engine_does() {
+    let sequences: &[&[u8]] = &[
+        b"\"",
+        b"\"\"",
+        b",\"a\"\"b\",",
+        b"\"x,y\"",
+        b"\r\n",
+        b"\r",
+        b"\n\n",
+        b"a\"b",
+        b"\"a\"b,",
+        b",\"\n\",",
+    ];
+    let long_field = vec![b'z'; 150];
+    let mut options = vec![];
+    for header in [false, true] {
+        for term in [Terminator::CrlfAny, Terminator::Byte(b'\n')] {
+            let mut o = Options::new();
+            o.set_has_header(header).set_terminator(term).unwrap();
+            options.push(o);
+        }
+    }
+    for seq in sequences {
+        for at in (56..72).chain(120..136) {
+            // Records of short fields before the sequence, so that it lands at `at`.
+            let mut data = Vec::new();
+            while data.len() + 4 <= at {
+                data.extend_from_slice(b"ab,\n");
+            }
+            data.extend(std::iter::repeat_n(b'c', at - data.len()));
+            data.extend_from_slice(seq);
+            data.extend_from_slice(b",d\n");
+            data.extend_from_slice(&long_field);
+            data.extend_from_slice(b",\"q\"\"\"\r\ne,f\n");
+            for o in &options {
+                let expected = read(&data, 1 << 20, o, None, 0);
+                for c in Classifier::all_supported() {
+                    for piece in [1, 63, 64, 65, 1 << 20] {
+                        for batch in [0, 3] {
+                            let got = read(&data, piece, o, Some(c), batch);
+                            let expected = match batch {
+                                0 => &expected,
+                                _ => &read(&data, 1 << 20, o, None, batch),
+                            };
+                            assert!(
+                                got == *expected,
+                                "{:?} at {at}, {c:?}, piece {piece}, batch {batch}",
+                                String::from_utf8_lossy(seq)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
