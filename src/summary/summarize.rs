@@ -164,6 +164,46 @@ pub(crate) fn split_file(
     Ok(non_empty(ranges))
 }
 
+/// The record count of an uncompressed file of `len` bytes (named `source`), as the fold
+/// of its chunks' summaries made on `threads`: for the inputs the fast counter gives up on
+/// (stray quotes), which the summaries read exactly and still in parallel.
+pub(crate) fn count_file(
+    file: &File,
+    len: u64,
+    source: &str,
+    options: &Options,
+) -> Result<u64, Error> {
+    let bounds = cut(len, count_chunks(len, options))?;
+    let summaries = on_threads(bounds.len(), options.threads(), |i| {
+        let (a, b) = bounds[i];
+        summarize_file(file, source, a, b, len, options)
+    })?;
+    let (_, total) = fold(&summaries, options)?;
+    // A file longer than its size said (one that grew, or a /proc file, which says 0) is
+    // left to the streaming counter, which reads to the real end.
+    let mut past = [0u8; 1];
+    match read_at(file, &mut past, len) {
+        Ok(0) => Ok(total),
+        _ => Err(Error::invalid(format!("{source} is longer than its size"))),
+    }
+}
+
+/// Like [`count_file`], for bytes in memory.
+pub(crate) fn count_slice(data: &[u8], options: &Options) -> Result<u64, Error> {
+    let bounds = cut(data.len() as u64, count_chunks(data.len() as u64, options))?;
+    let summaries = on_threads(bounds.len(), options.threads(), |i| {
+        let (a, b) = bounds[i];
+        summarize_bytes(&data[a as usize..b as usize], a, options)
+    })?;
+    Ok(fold(&summaries, options)?.1)
+}
+
+/// Chunks for counting `len` bytes by summaries: a few per thread, so that threads that
+/// finish early find more.
+fn count_chunks(len: u64, options: &Options) -> usize {
+    4 * crate::count::effective_threads(options.threads(), len)
+}
+
 /// `n` consecutive chunks of about equal size covering `[0, len)`.
 fn cut(len: u64, n: usize) -> Result<Vec<(u64, u64)>, Error> {
     if n == 0 {
