@@ -133,6 +133,9 @@ fn csv_crate_fields(path: &str) -> (u64, u64) {
     (records, bytes)
 }
 
+/// A reading contender: the records of a file and the sum of its field lengths.
+type FieldReader = fn(&str) -> (u64, u64);
+
 /// csvr's batches through the Rust API on one thread, every field looked at (as
 /// `csv_crate_fields`), with the structural-index parser or (`fast` false) the old one,
 /// the `csv` crate's parser under the record tracker: the two side by side.
@@ -185,7 +188,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let fields: Option<fn(&str) -> (u64, u64)> = match tool {
+    let fields: Option<FieldReader> = match tool {
         "csv-crate-fields" => Some(csv_crate_fields),
         "csvr-batch-fields" => Some(|p| csvr_batch_fields(p, true)),
         "csvr-old-batch-fields" => Some(|p| csvr_batch_fields(p, false)),

@@ -74,7 +74,7 @@ fn numeric(rng: &mut Rng, out: &mut Vec<u8>, _: u64) {
 fn stray(rng: &mut Rng, out: &mut Vec<u8>, n: u64) {
     let start = out.len();
     numeric(rng, out, n);
-    if n % 100 == 0 {
+    if n.is_multiple_of(100) {
         // The flag column's "N" (always the first ",N,") becomes a"b.
         let at = out[start..]
             .windows(3)
