@@ -43,7 +43,7 @@ use crate::input::{read_full_at, CachedFile, CachedFileRange, SharedBytes};
 use crate::options::Options;
 use crate::read_ahead::Ahead;
 use crate::reader::Parser;
-use crate::summary::{summarize_chunk, FirstRecord, Folder, Planned, Range, Summary};
+use crate::summary::{chunk_bounds, summarize_chunk, FirstRecord, Folder, Planned, Range, Summary};
 use crate::worker_thread::{not_forked, worker_gone};
 
 /// Batches each worker may have filled and not yet handed over.
@@ -184,14 +184,12 @@ fn plan(len: u64, options: &Options) -> Option<(usize, Vec<(u64, u64)>)> {
     let useful = usize::try_from(len / MIN_BYTES_PER_WORKER).unwrap_or(usize::MAX);
     let workers = crate::count::effective_threads(options.threads(), len).min(useful);
     let small = usize::try_from(len.div_ceil(CHUNK_BYTES)).unwrap_or(usize::MAX);
-    (workers >= 2).then(|| (workers, cut(len, small.max(workers * CHUNKS_PER_WORKER))))
-}
-
-/// `n` consecutive chunks of about equal size covering `[0, len)`.
-fn cut(len: u64, n: usize) -> Vec<(u64, u64)> {
-    let n = n.max(1) as u128;
-    let at = |i: u128| (u128::from(len) * i / n) as u64;
-    (0..n).map(|i| (at(i), at(i + 1))).collect()
+    (workers >= 2).then(|| {
+        (
+            workers,
+            chunk_bounds(len, small.max(workers * CHUNKS_PER_WORKER)),
+        )
+    })
 }
 
 /// Starts reading `file` (a regular, uncompressed file of `len` bytes) ahead on several
@@ -540,8 +538,8 @@ fn work<S: ChunkSource>(
 ) {
     let n = chunks.bounds.len();
     let (mut current, mut next) = (Held::default(), Held::default());
-    if w < n && !chunks.summarize(w, Some(&mut current)) {
-        current.at = None;
+    if w < n {
+        chunks.summarize(w, Some(&mut current));
     }
     let mut i = w;
     while i < n {
@@ -750,7 +748,7 @@ mod tests {
             let shared: Arc<[u8]> = data.clone().into();
             let first = crate::summary::first_record_end(&data[..], &options).unwrap();
             let source = BytesChunks { data: shared.clone(), options: options.clone(), first };
-            let workers = Workers::start(source, cut(data.len() as u64, ranges), threads, 7).unwrap();
+            let workers = Workers::start(source, chunk_bounds(data.len() as u64, ranges), threads, 7).unwrap();
             let mut parallel = Reader::from_shared_bytes_with(shared, &options, |b| b).unwrap();
             parallel.use_ahead(Ahead::from_workers(workers));
             let (got, count) = run(&mut parallel, &plan);

@@ -110,6 +110,28 @@ impl Piece {
         }
     }
 
+    /// The mark of the chunk's first record after the header (record `data_first` on),
+    /// if one starts in it.
+    fn first_data_start(&self, data_first: u64) -> Option<Mark> {
+        let skip = data_first.saturating_sub(self.records_before);
+        (skip < self.starts).then(|| self.first_two[skip as usize])
+    }
+
+    /// The chunk's range, given `next`, the first data record start after it (or the
+    /// input's end): its own records, or none, starting at `next`.
+    fn range(&self, next: Mark, data_first: u64) -> Range {
+        let start = self.first_data_start(data_first).unwrap_or(next);
+        Range {
+            start: start.offset,
+            end: next.offset,
+            records: self
+                .starts
+                .saturating_sub(data_first.saturating_sub(self.records_before)),
+            first_record: start.records,
+            first_line: 1 + start.newlines,
+        }
+    }
+
     /// One more record at the end of the chunk (one the input's end makes).
     fn push(&mut self, start: Mark) {
         if let Some(slot) = self.first_two.get_mut(self.starts as usize) {
@@ -186,17 +208,8 @@ fn ranges(pieces: &[Piece], acc: &Outcome, end: u64, data_first: u64) -> Vec<Ran
     };
     let mut out = vec![Range::default(); pieces.len()];
     for (p, range) in pieces.iter().zip(out.iter_mut()).rev() {
-        let skip = data_first.saturating_sub(p.records_before);
-        let first = (skip < p.starts).then(|| p.first_two[skip as usize]);
-        let start = first.unwrap_or(next);
-        *range = Range {
-            start: start.offset,
-            end: next.offset,
-            records: p.starts.saturating_sub(skip),
-            first_record: start.records,
-            first_line: 1 + start.newlines,
-        };
-        next = start;
+        *range = p.range(next, data_first);
+        next = p.first_data_start(data_first).unwrap_or(next);
     }
     out
 }
@@ -341,34 +354,22 @@ impl Folder {
             || (self.options.max_record_bytes() != 0 && self.acc.too_long.is_some())
     }
 
-    /// The mark of `p`'s first record after the header, if it has one.
-    fn first_data_start(&self, p: &Piece) -> Option<Mark> {
-        let skip = self.data_first.saturating_sub(p.records_before);
-        (skip < p.starts).then(|| p.first_two[skip as usize])
-    }
-
     /// Hands out the ranges of the pending chunks that a later pending chunk's data
     /// record start closes, and with `end` (the input's end) all the others.
     fn settle(&mut self, end: Option<Mark>, out: &mut Vec<(usize, Planned)>) {
         loop {
-            let closer = (1..self.pending.len())
-                .find_map(|i| self.first_data_start(&self.pending[i]).map(|m| (i, m)));
+            let closer = (1..self.pending.len()).find_map(|i| {
+                self.pending[i]
+                    .first_data_start(self.data_first)
+                    .map(|m| (i, m))
+            });
             let (upto, next) = match (closer, end) {
                 (Some((i, m)), _) => (i, m),
                 (None, Some(m)) => (self.pending.len(), m),
                 (None, None) => return,
             };
             for (k, p) in self.pending.drain(..upto).enumerate() {
-                let skip = self.data_first.saturating_sub(p.records_before);
-                let first = (skip < p.starts).then(|| p.first_two[skip as usize]);
-                let start = first.unwrap_or(next);
-                let range = Range {
-                    start: start.offset,
-                    end: next.offset,
-                    records: p.starts.saturating_sub(skip),
-                    first_record: start.records,
-                    first_line: 1 + start.newlines,
-                };
+                let range = p.range(next, self.data_first);
                 out.push((self.first_pending + k, Planned::Range(range)));
             }
             self.first_pending += upto;

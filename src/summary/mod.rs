@@ -38,7 +38,7 @@ use std::path::Path;
 pub use fold::fold;
 pub(crate) use fold::{Folder, Planned};
 pub(crate) use machine::State;
-pub(crate) use summarize::{count_file, count_slice, summarize_chunk};
+pub(crate) use summarize::{chunk_bounds, count_file, count_slice, summarize_chunk};
 pub use summarize::{split_bytes, split_path, summarize_bytes, summarize_path};
 
 use crate::error::Error;

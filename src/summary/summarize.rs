@@ -123,12 +123,7 @@ fn check_plain_file(file: &File, source: &str, options: &Options) -> Result<(), 
 pub fn split_bytes(data: &[u8], n: usize, options: &Options) -> Result<Vec<Range>, Error> {
     options.validate()?;
     require_plain(data, options)?;
-    let bounds = cut(data.len() as u64, n)?;
-    let summaries = on_threads(bounds.len(), options.threads(), |i| {
-        let (a, b) = bounds[i];
-        summarize_bytes(&data[a as usize..b as usize], a, options)
-    })?;
-    let (ranges, _) = fold(&summaries, options)?;
+    let (ranges, _) = fold_slice(data, n, options)?;
     Ok(non_empty(ranges))
 }
 
@@ -155,13 +150,35 @@ pub(crate) fn split_file(
     options: &Options,
 ) -> Result<Vec<Range>, Error> {
     options.validate()?;
+    let (ranges, _) = fold_file(file, len, source, n, options)?;
+    Ok(non_empty(ranges))
+}
+
+/// The fold of the summaries of `n` chunks of an uncompressed file of `len` bytes, made on
+/// `threads`.
+fn fold_file(
+    file: &File,
+    len: u64,
+    source: &str,
+    n: usize,
+    options: &Options,
+) -> Result<(Vec<Range>, u64), Error> {
     let bounds = cut(len, n)?;
     let summaries = on_threads(bounds.len(), options.threads(), |i| {
         let (a, b) = bounds[i];
         summarize_file(file, source, a, b, len, options)
     })?;
-    let (ranges, _) = fold(&summaries, options)?;
-    Ok(non_empty(ranges))
+    fold(&summaries, options)
+}
+
+/// Like [`fold_file`], for bytes in memory.
+fn fold_slice(data: &[u8], n: usize, options: &Options) -> Result<(Vec<Range>, u64), Error> {
+    let bounds = cut(data.len() as u64, n)?;
+    let summaries = on_threads(bounds.len(), options.threads(), |i| {
+        let (a, b) = bounds[i];
+        summarize_bytes(&data[a as usize..b as usize], a, options)
+    })?;
+    fold(&summaries, options)
 }
 
 /// The record count of an uncompressed file of `len` bytes (named `source`), as the fold
@@ -173,12 +190,7 @@ pub(crate) fn count_file(
     source: &str,
     options: &Options,
 ) -> Result<u64, Error> {
-    let bounds = cut(len, count_chunks(len, options))?;
-    let summaries = on_threads(bounds.len(), options.threads(), |i| {
-        let (a, b) = bounds[i];
-        summarize_file(file, source, a, b, len, options)
-    })?;
-    let (_, total) = fold(&summaries, options)?;
+    let (_, total) = fold_file(file, len, source, count_chunks(len, options), options)?;
     // A file longer than its size said (one that grew, or a /proc file, which says 0) is
     // left to the streaming counter, which reads to the real end.
     let mut past = [0u8; 1];
@@ -190,12 +202,8 @@ pub(crate) fn count_file(
 
 /// Like [`count_file`], for bytes in memory.
 pub(crate) fn count_slice(data: &[u8], options: &Options) -> Result<u64, Error> {
-    let bounds = cut(data.len() as u64, count_chunks(data.len() as u64, options))?;
-    let summaries = on_threads(bounds.len(), options.threads(), |i| {
-        let (a, b) = bounds[i];
-        summarize_bytes(&data[a as usize..b as usize], a, options)
-    })?;
-    Ok(fold(&summaries, options)?.1)
+    let n = count_chunks(data.len() as u64, options);
+    Ok(fold_slice(data, n, options)?.1)
 }
 
 /// Chunks for counting `len` bytes by summaries: a few per thread, so that threads that
@@ -209,9 +217,14 @@ fn cut(len: u64, n: usize) -> Result<Vec<(u64, u64)>, Error> {
     if n == 0 {
         return Err(Error::invalid("a split needs at least one range (n = 0)"));
     }
-    let n = n as u128;
+    Ok(chunk_bounds(len, n))
+}
+
+/// `n` (at least 1) consecutive chunks of about equal size covering `[0, len)`.
+pub(crate) fn chunk_bounds(len: u64, n: usize) -> Vec<(u64, u64)> {
+    let n = n.max(1) as u128;
     let at = |i: u128| (u128::from(len) * i / n) as u64;
-    Ok((0..n).map(|i| (at(i), at(i + 1))).collect())
+    (0..n).map(|i| (at(i), at(i + 1))).collect()
 }
 
 fn non_empty(ranges: Vec<Range>) -> Vec<Range> {

@@ -100,11 +100,17 @@ fn records<R: std::io::Read>(mut rdr: Reader<R>) -> Vec<(Vec<Vec<u8>>, Option<cr
     out
 }
 
-fn folded(data: &[u8], cuts: &[usize], options: &Options) -> Result<(Vec<Range>, u64), Error> {
+/// The chunk bounds `cuts` make of `data` (taken modulo its length, with its ends), in
+/// order.
+fn bounds(data: &[u8], cuts: &[usize]) -> Vec<usize> {
     let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (data.len() + 1)).collect();
-    bounds.push(0);
-    bounds.push(data.len());
+    bounds.extend([0, data.len()]);
     bounds.sort();
+    bounds
+}
+
+fn folded(data: &[u8], cuts: &[usize], options: &Options) -> Result<(Vec<Range>, u64), Error> {
+    let bounds = bounds(data, cuts);
     let summaries: Vec<Summary> = bounds
         .windows(2)
         .map(|w| summarize_bytes(&data[w[0]..w[1]], w[0] as u64, options).unwrap())
@@ -191,9 +197,7 @@ proptest! {
 /// The plans a [`fold::Folder`] hands out for the chunks `data` is cut into at `cuts`, one
 /// per chunk, checked to come in chunk order.
 fn planned(data: &[u8], cuts: &[usize], options: &Options) -> Vec<fold::Planned> {
-    let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (data.len() + 1)).collect();
-    bounds.extend([0, data.len()]);
-    bounds.sort();
+    let bounds = bounds(data, cuts);
     let mut folder = fold::Folder::new(options);
     let mut out = vec![];
     let len = data.len() as u64;
