@@ -906,14 +906,12 @@ struct IntoRecord<'a> {
 }
 
 impl Sink for IntoRecord<'_> {
-    fn record(&mut self, current: Current<'_>) -> bool {
+    fn record(&mut self, current: Current<'_>, position: Position) -> bool {
         self.record.clear();
         for field in current.fields() {
             self.record.push_field(field);
         }
-        let at = self
-            .relocation
-            .map_or(current.position, |r| r.apply(current.position));
+        let at = self.relocation.map_or(position, |r| r.apply(position));
         self.record.set_position(Some(at.to_csv()));
         self.filled = true;
         false
@@ -933,10 +931,8 @@ impl Sink for IntoBatch<'_> {
     // Inlined into the parser's loop, the record's position stays in registers (called,
     // a profile had 15% of reading a batch on loading it back from the stack).
     #[inline(always)]
-    fn record(&mut self, current: Current<'_>) -> bool {
-        let at = self
-            .relocation
-            .map_or(current.position, |r| r.apply(current.position));
+    fn record(&mut self, current: Current<'_>, position: Position) -> bool {
+        let at = self.relocation.map_or(position, |r| r.apply(position));
         let separators = current.may_hold_separators();
         if let Some(p) = self.projection {
             // Straight from the input buffer: the other fields are not copied at all.
@@ -971,7 +967,7 @@ impl Skip {
 
 impl Sink for Skip {
     #[inline]
-    fn record(&mut self, _: Current<'_>) -> bool {
+    fn record(&mut self, _: Current<'_>, _: Position) -> bool {
         self.records += 1;
         self.records < self.max
     }
