@@ -942,9 +942,9 @@ impl Sink for IntoBatch<'_> {
             return self.batch.len() < self.max_records && self.batch.data().len() < BATCH_BYTES;
         }
         match current.plain() {
-            Some((bytes, ends, offset)) => {
-                self.batch.push_plain(bytes, ends, offset, separators, at)
-            }
+            Some((bytes, delimiter, ends, offset)) => self
+                .batch
+                .push_plain(bytes, delimiter, ends, offset, separators, at),
             None => self
                 .batch
                 .push_parsed(current.fields(), current.raw(), separators, at),

@@ -140,6 +140,8 @@ pub(crate) struct Current<'a> {
     raw: Span,
     /// Whether `raw` may hold a separator byte of batches (see `crate::batch`).
     separators: bool,
+    /// The dialect's delimiter.
+    delimiter: u8,
 }
 
 /// Where a [`Current`]'s fields are.
@@ -227,14 +229,15 @@ impl<'a> Current<'a> {
     }
 
     /// When no field is quoted: the bytes from the first field's start to the last one's
-    /// end (the fields with one delimiter between each two), and each field's end in them.
+    /// end (the fields with one delimiter between each two, and no other delimiter byte),
+    /// the delimiter, each field's end in the buffer, and the buffer offset of the bytes.
     #[inline]
-    pub(crate) fn plain(&self) -> Option<(&'a [u8], &'a [usize], usize)> {
+    pub(crate) fn plain(&self) -> Option<(&'a [u8], u8, &'a [usize], usize)> {
         let Fields::Plain { start, ends } = self.fields else {
             return None;
         };
         let last = *ends.last()?;
-        Some((&self.buf[start..last], ends, start))
+        Some((&self.buf[start..last], self.delimiter, ends, start))
     }
 }
 
@@ -388,6 +391,7 @@ impl<R: Read> FastReader<R> {
                         fields,
                         raw: Span { start, end },
                         separators: r.last_separator.is_some_and(|at| at >= start),
+                        delimiter: r.dialect.fast.delimiter,
                     };
                     let len = end - start;
                     let checked = check(&record, position, len, r.limit, self.utf8, &mut r.lengths);
@@ -500,6 +504,7 @@ impl<R: Read> FastReader<R> {
                 end: out,
             },
             separators: has_separator(&self.scratch[..out]),
+            delimiter: self.dialect.fast.delimiter,
         };
         check(&record, position, len, self.limit, utf8, &mut self.lengths)?;
         Ok(sink.record(record, position))
