@@ -562,10 +562,10 @@ impl<R: Read> FastReader<R> {
     }
 }
 
-/// Checks a record just read, which starts at `position`, `len` bytes of input from its first byte to its end, in
-/// the `csv` crate's order: its field count (which the crate checks as it reads), UTF-8
-/// if `utf8` (checked on the record read), then the record budget (which the record
-/// tracker checks after both).
+/// Checks a record just read, which starts at `position` and takes `len` bytes of input
+/// from its first byte to its end, in the `csv` crate's order: its field count (which the
+/// crate checks as it reads), UTF-8 if `utf8` (checked on the record read), then the
+/// record budget (which the record tracker checks after both).
 #[inline(always)]
 fn check(
     record: &Current<'_>,
