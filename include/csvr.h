@@ -17,6 +17,93 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* The Arrow C Data and C Stream interfaces, as the Arrow specification defines them
+   (https://arrow.apache.org/docs/format/CDataInterface.html and CStreamInterface.html),
+   under their canonical guards, so that including Arrow's own abi.h or nanoarrow first
+   is fine. */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  // Array type description
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowSchema*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+struct ArrowArray {
+  // Array data description
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  // Release callback
+  void (*release)(struct ArrowArray*);
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_DATA_INTERFACE
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  // Callback to get the stream type
+  // (will be the same for all arrays in the stream).
+  //
+  // Return value: 0 if successful, an `errno`-compatible error code otherwise.
+  //
+  // If successful, the ArrowSchema must be released independently from the stream.
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+
+  // Callback to get the next array
+  // (if no error and the array is released, the stream has ended)
+  //
+  // Return value: 0 if successful, an `errno`-compatible error code otherwise.
+  //
+  // If successful, the ArrowArray must be released independently from the stream.
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+
+  // Callback to get optional detailed error information.
+  // This must only be called if the last stream operation failed
+  // with a non-0 return code.
+  //
+  // Return value: pointer to a null-terminated character array describing
+  // the last error, or NULL if no description is available.
+  //
+  // The returned pointer is only valid until the next operation on this stream
+  // (including release).
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  // Release callback: release the stream's own resources.
+  // Note that arrays returned by `get_next` must be individually released.
+  void (*release)(struct ArrowArrayStream*);
+
+  // Opaque producer-specific data
+  void* private_data;
+};
+
+#endif  // ARROW_C_STREAM_INTERFACE
+
 
 /**
  * The major version of this header; `csvr_version()` gives the library's at run time.
@@ -97,6 +184,25 @@ typedef enum csvr_status {
 } csvr_status;
 
 /**
+ * How the string columns of a stream made by `csvr_reader_arrow_stream` are laid out.
+ */
+typedef enum csvr_arrow_strings {
+  /**
+   * `utf8` / `binary` (Arrow formats "u" / "z"), 32-bit offsets: what every consumer
+   * reads, and what the `csvr_arrow_*` functions give.
+   */
+  CSVR_ARROW_STRING = 0,
+  /**
+   * `large_utf8` / `large_binary` ("U" / "Z"), 64-bit offsets.
+   */
+  CSVR_ARROW_LARGE_STRING = 1,
+  /**
+   * `utf8_view` / `binary_view` ("vu" / "vz").
+   */
+  CSVR_ARROW_STRING_VIEW = 2,
+} csvr_arrow_strings;
+
+/**
  * Reading options (opaque). Create with `csvr_options_new`, free with
  * `csvr_options_free`. A `csvr_options` may be used by many readers and counts, and from
  * several threads at once as long as no thread is changing it; it is not borrowed by
@@ -111,32 +217,6 @@ typedef struct csvr_options csvr_options;
  * different readers are fully independent.
  */
 typedef struct csvr_reader csvr_reader;
-
-/**
- * A read callback, in the style of `read(2)`: writes up to `len` bytes of the input to
- * `buf` and returns how many (at most `len`), 0 at the end of the input, or -1 with
- * `errno` set on failure. -1 with `errno == EINTR` is retried; any other failure makes
- * the csvr call fail with `CSVR_ERR_IO`, `csvr_last_error_os_error()` giving that
- * `errno` and the message saying that the read callback failed. A return above `len` or
- * below -1 is also `CSVR_ERR_IO` (never a read past `buf`).
- *
- * `user_data` is passed through unchanged. After returning 0 the callback may be called
- * again; it should return 0 again.
- */
-typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len);
-
-/**
- * Which fields have surrounding ASCII whitespace trimmed: one of the `CSVR_TRIM_*`
- * values. (An integer rather than a C enum, so that an out-of-range value from C is an
- * error, `CSVR_ERR_INVALID`, and not undefined behaviour.)
- */
-typedef int csvr_trim;
-
-/**
- * Whether compressed input is decompressed while it is read: one of the
- * `CSVR_DECOMPRESS_*` values (an integer, as `csvr_trim` is).
- */
-typedef int csvr_decompress;
 
 /**
  * A record-aligned piece of an input: the records that start in `[start, end)`. The
@@ -165,6 +245,32 @@ typedef struct csvr_range {
    */
   uint64_t first_line;
 } csvr_range;
+
+/**
+ * A read callback, in the style of `read(2)`: writes up to `len` bytes of the input to
+ * `buf` and returns how many (at most `len`), 0 at the end of the input, or -1 with
+ * `errno` set on failure. -1 with `errno == EINTR` is retried; any other failure makes
+ * the csvr call fail with `CSVR_ERR_IO`, `csvr_last_error_os_error()` giving that
+ * `errno` and the message saying that the read callback failed. A return above `len` or
+ * below -1 is also `CSVR_ERR_IO` (never a read past `buf`).
+ *
+ * `user_data` is passed through unchanged. After returning 0 the callback may be called
+ * again; it should return 0 again.
+ */
+typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len);
+
+/**
+ * Which fields have surrounding ASCII whitespace trimmed: one of the `CSVR_TRIM_*`
+ * values. (An integer rather than a C enum, so that an out-of-range value from C is an
+ * error, `CSVR_ERR_INVALID`, and not undefined behaviour.)
+ */
+typedef int csvr_trim;
+
+/**
+ * Whether compressed input is decompressed while it is read: one of the
+ * `CSVR_DECOMPRESS_*` values (an integer, as `csvr_trim` is).
+ */
+typedef int csvr_decompress;
 
 /**
  * Where a record starts: its first byte (`byte`, a 0-based offset), that byte's line
@@ -322,6 +428,96 @@ const char *csvr_version(void);
  * Takes an `int` so that any value may be passed safely.
  */
 const char *csvr_status_name(int status);
+
+/**
+ * Opens the CSV file at `path` with `opts` (NULL = defaults; copied) as an Arrow C
+ * stream of record batches, written to `*out`, which the caller releases with
+ * `out->release(out)`.
+ *
+ * Each batch is a struct array with one nullable child per column: `utf8` in text
+ * mode (`csvr_options_set_utf8`), `binary` otherwise. Columns are named from the header
+ * (`column_1`, `column_2`, ... without one, or for a selected index past its end; an
+ * empty name is `column_N`, N its position; a repeated name `NAME_duplicated_K`, K
+ * from 0). Without a header the first record gives the number of columns, and is read
+ * now. A field missing from a short record is null, an empty field `""`; a record with
+ * more fields than columns makes `get_next` fail, naming it, unless
+ * `csvr_options_set_truncate_ragged` drops them. Batches hold at most
+ * `csvr_options_set_batch_rows` rows (0: about 4 MiB of values), and end early rather
+ * than let a column hold more than 2^31-1 bytes. With `read_ahead` on, batches are
+ * parsed on up to `threads` workers and delivered in file order.
+ *
+ * `get_next` returns 0 or an `errno` code (`EINVAL` for bad data or options, `EIO` for
+ * I/O); `get_last_error` then gives the message with the record's line, byte and record
+ * number, and every later `get_next` fails the same way. The stream may be moved to
+ * another thread but not used from two at once. Batches and schemas own their memory:
+ * they may be released on any thread, in any order, before or after the stream.
+ *
+ * Errors: as `csvr_reader_open` (and, without a header, as reading the first record).
+ *
+ * ```c
+ * struct ArrowArrayStream s;
+ * if (csvr_arrow_open("data.csv", opts, &s) == CSVR_OK) {
+ *     struct ArrowArray batch;
+ *     while (s.get_next(&s, &batch) == 0 && batch.release != NULL) {
+ *         printf("%lld rows\n", (long long)batch.length);
+ *         batch.release(&batch);
+ *     }
+ *     s.release(&s);
+ * }
+ * ```
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or live; `out` is NULL or writable.
+ */
+enum csvr_status csvr_arrow_open(const char *path,
+                                 const struct csvr_options *opts,
+                                 struct ArrowArrayStream *out);
+
+/**
+ * Like `csvr_arrow_open`, over the `len` bytes at `data` (NULL when `len` is 0), which
+ * are copied: the caller may free them as soon as this returns.
+ *
+ * # Safety
+ * `data` is NULL or points to `len` readable bytes; `opts` is NULL or live; `out` is
+ * NULL or writable.
+ */
+enum csvr_status csvr_arrow_from_bytes(const uint8_t *data,
+                                       size_t len,
+                                       const struct csvr_options *opts,
+                                       struct ArrowArrayStream *out);
+
+/**
+ * Like `csvr_arrow_open`, over one range of the file at `path` (as
+ * `csvr_reader_open_range` reads it): exactly the range's records, with the file's
+ * header naming the columns.
+ *
+ * # Safety
+ * `path` is NULL or NUL-terminated; `opts` is NULL or live; `range` is NULL or readable;
+ * `out` is NULL or writable.
+ */
+enum csvr_status csvr_arrow_open_range(const char *path,
+                                       const struct csvr_options *opts,
+                                       const struct csvr_range *range,
+                                       struct ArrowArrayStream *out);
+
+/**
+ * Moves what `r` has not read into a new Arrow C stream (as `csvr_arrow_open` describes,
+ * with `r`'s options and header), laid out as `strings` (a `csvr_arrow_strings`) says: the last `unread` records
+ * of the batch the last `csvr_reader_next_batch` returned (0 when none was, or after
+ * `csvr_reader_next`), then the records after them. `r` reads nothing more afterwards
+ * (`csvr_reader_next` returns `CSVR_DONE`) and must still be freed; the stream does not
+ * borrow it.
+ *
+ * Errors: `CSVR_ERR_NULL`, `CSVR_ERR_INVALID` (`unread` more than the batch held, or
+ * `strings` unknown), and those of reading the first record when there is no header.
+ *
+ * # Safety
+ * `r` is NULL or a live reader not used by another thread; `out` is NULL or writable.
+ */
+enum csvr_status csvr_reader_arrow_stream(struct csvr_reader *r,
+                                          size_t unread,
+                                          int strings,
+                                          struct ArrowArrayStream *out);
 
 /**
  * Counts the records of the file at `path` with `opts` (NULL = defaults), streaming it
@@ -738,6 +934,29 @@ enum csvr_status csvr_options_set_columns(struct csvr_options *opts,
 enum csvr_status csvr_options_set_column_names(struct csvr_options *opts,
                                                const char *const *names,
                                                size_t n);
+
+/**
+ * Sets the most rows in one record batch of an Arrow stream (`csvr_arrow_open`); 0 (the
+ * default) sizes batches at about 4 MiB of field bytes. Readers of records ignore it.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_batch_rows(struct csvr_options *opts, size_t rows);
+
+/**
+ * Sets whether an Arrow stream drops the fields of a record past its last column (true)
+ * or fails on such a record with `EINVAL`, naming it (false, the default). Readers of
+ * records ignore it.
+ *
+ * Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+ *
+ * # Safety
+ * `opts` is NULL or a live `csvr_options` that no other thread is using.
+ */
+enum csvr_status csvr_options_set_truncate_ragged(struct csvr_options *opts, bool yes);
 
 /**
  * Opens the CSV file at `path` (a NUL-terminated path; on Unix any bytes, as the OS

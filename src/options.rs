@@ -99,6 +99,8 @@ pub struct Options {
     columns: Columns,
     kernel: Option<Kernel>,
     fast_parser: bool,
+    batch_rows: usize,
+    truncate_ragged: bool,
 }
 
 /// A SIMD kernel of the record parser and the summaries, forced for tests and
@@ -159,6 +161,8 @@ impl Default for Options {
             columns: Columns::All,
             kernel: None,
             fast_parser: true,
+            batch_rows: 0,
+            truncate_ragged: false,
         }
     }
 }
@@ -441,6 +445,57 @@ impl Options {
     /// Which fields readers yield.
     pub fn columns(&self) -> &Columns {
         &self.columns
+    }
+
+    /// The most rows in one Arrow record batch (see [`crate::arrow`]); 0 (the default)
+    /// lets a batch grow to about [`crate::arrow::BATCH_VALUE_BYTES`] of field bytes.
+    /// Readers of records ignore it.
+    ///
+    /// ```
+    /// let mut opts = csvr::Options::new();
+    /// opts.set_batch_rows(2);
+    /// let rdr = csvr::Reader::from_bytes(b"n\n1\n2\n3\n".to_vec(), &opts)?;
+    /// let mut batches = csvr::arrow::RecordBatches::new(rdr, csvr::arrow::Strings::Offsets32)?;
+    /// assert_eq!(batches.next_batch()?.unwrap().rows(), 2);
+    /// assert_eq!(batches.next_batch()?.unwrap().rows(), 1);
+    /// assert!(batches.next_batch()?.is_none());
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn set_batch_rows(&mut self, rows: usize) -> &mut Self {
+        self.batch_rows = rows;
+        self
+    }
+
+    /// The most rows in one Arrow record batch (0: sized by bytes).
+    pub fn batch_rows(&self) -> usize {
+        self.batch_rows
+    }
+
+    /// Whether an Arrow stream drops the fields of a record past its schema's last column
+    /// instead of failing with a [`crate::ErrorKind::Parse`] error naming the record.
+    /// Default off. Readers of records ignore it.
+    ///
+    /// ```
+    /// let data = b"a,b\n1,2,3\n".to_vec();
+    /// let mut opts = csvr::Options::new();
+    /// let rdr = csvr::Reader::from_bytes(data.clone(), &opts)?;
+    /// let mut batches = csvr::arrow::RecordBatches::new(rdr, csvr::arrow::Strings::Offsets32)?;
+    /// assert_eq!(batches.next_batch().unwrap_err().kind(), csvr::ErrorKind::Parse);
+    /// opts.set_truncate_ragged(true);
+    /// let rdr = csvr::Reader::from_bytes(data, &opts)?;
+    /// let mut batches = csvr::arrow::RecordBatches::new(rdr, csvr::arrow::Strings::Offsets32)?;
+    /// let batch = batches.next_batch()?.unwrap();
+    /// assert_eq!(batch.value(1, 0), Some(&b"2"[..]));
+    /// # Ok::<(), csvr::Error>(())
+    /// ```
+    pub fn set_truncate_ragged(&mut self, yes: bool) -> &mut Self {
+        self.truncate_ragged = yes;
+        self
+    }
+
+    /// Whether an Arrow stream drops the fields past its last column.
+    pub fn truncate_ragged(&self) -> bool {
+        self.truncate_ragged
     }
 
     /// The field delimiter.

@@ -38,6 +38,8 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// # Ok::<(), csvr::Error>(())
 /// ```
 pub struct Reader<R> {
+    /// The options it was opened with (an Arrow stream over it reads its settings).
+    options: Options,
     headers: Option<ByteRecord>,
     /// Flags of the header's missing fields (see [`Reader::is_header_missing`]).
     header_missing: Vec<bool>,
@@ -71,6 +73,7 @@ type StartAhead<R> = Box<dyn FnOnce(Parser<R>, usize) -> Result<Ahead, Parser<R>
 /// worker's (`read_ahead`).
 pub(crate) struct Parser<R> {
     engine: Engine<R>,
+    options: Options,
     /// How the input is named in error messages.
     source: String,
     /// The header as the reader yields it: with a column selection, its selected fields.
@@ -406,6 +409,7 @@ impl<R: Read> Reader<R> {
 
     fn with_parser(parser: Parser<R>) -> Self {
         Reader {
+            options: parser.options.clone(),
             headers: parser.headers.clone(),
             header_missing: parser.header_missing.clone(),
             state: State::Here {
@@ -413,6 +417,11 @@ impl<R: Read> Reader<R> {
                 start_ahead: None,
             },
         }
+    }
+
+    /// The options the reader was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
     }
 
     /// The header record: `Some` (empty for empty input) when `has_header` is on.
@@ -610,6 +619,7 @@ impl<R: Read> Parser<R> {
         };
         let mut reader = Parser {
             engine,
+            options: options.clone(),
             source,
             headers,
             header_missing,

@@ -9,6 +9,7 @@
 //! opaque, created by a constructor and released by exactly one `*_free`.
 #![allow(non_camel_case_types)]
 
+mod arrow;
 mod boundary;
 mod count;
 mod input;
@@ -17,6 +18,7 @@ mod options;
 mod reader;
 mod summary;
 
+pub use arrow::*;
 pub use count::{csvr_count_bytes, csvr_count_path};
 pub use input::{
     csvr_count_callback, csvr_count_fd, csvr_read_fn, csvr_reader_from_callback,

@@ -515,3 +515,46 @@ pub unsafe extern "C" fn csvr_options_set_column_names(
         Ok(csvr_status::CSVR_OK)
     })
 }
+
+/// Sets the most rows in one record batch of an Arrow stream (`csvr_arrow_open`); 0 (the
+/// default) sizes batches at about 4 MiB of field bytes. Readers of records ignore it.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_batch_rows(
+    opts: *mut csvr_options,
+    rows: usize,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_batch_rows", opts, |o| {
+            o.set_batch_rows(rows);
+            Ok(())
+        })
+    }
+}
+
+/// Sets whether an Arrow stream drops the fields of a record past its last column (true)
+/// or fails on such a record with `EINVAL`, naming it (false, the default). Readers of
+/// records ignore it.
+///
+/// Errors: `CSVR_ERR_NULL` if `opts` is NULL.
+///
+/// # Safety
+/// `opts` is NULL or a live `csvr_options` that no other thread is using.
+#[no_mangle]
+pub unsafe extern "C" fn csvr_options_set_truncate_ragged(
+    opts: *mut csvr_options,
+    yes: bool,
+) -> csvr_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("csvr_options_set_truncate_ragged", opts, |o| {
+            o.set_truncate_ragged(yes);
+            Ok(())
+        })
+    }
+}

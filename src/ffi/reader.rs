@@ -114,6 +114,13 @@ pub(super) unsafe fn options_or_default(opts: *const csvr_options) -> Options {
     }
 }
 
+impl csvr_reader {
+    /// Its poison flag, reader and batch buffer, borrowed apart.
+    pub(super) fn parts(&mut self) -> (&Cell<bool>, &mut Reader<Input>, &mut Batch) {
+        (&self.poisoned, &mut self.inner, &mut self.batch)
+    }
+}
+
 pub(super) fn into_handle(inner: Reader<Input>) -> *mut csvr_reader {
     Box::into_raw(Box::new(csvr_reader {
         inner,
