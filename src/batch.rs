@@ -15,72 +15,15 @@ use std::ops::Range;
 
 use csv::ByteRecord;
 
+use crate::columnar::{ColumnBatch, ColumnSpec, RowMajor};
 use crate::columns::Projection;
+use crate::copy::{copy_field, CHUNK};
 use crate::error::Position;
 
 /// Separates fields inside a framed batch (ASCII US).
 pub const FIELD_SEPARATOR: u8 = 0x1F;
 /// Separates records inside a framed batch (ASCII RS).
 pub const RECORD_SEPARATOR: u8 = 0x1E;
-
-/// How many bytes the short-field copy in [`Batch::push`] moves at once.
-const CHUNK: usize = 16;
-
-/// Moves `N` bytes from `src` to `dst`, as one unaligned load and store where it can.
-///
-/// # Safety
-/// `src` is readable and `dst` writable for `N` bytes, and they do not overlap.
-#[inline(always)]
-unsafe fn move_n<const N: usize>(src: *const u8, dst: *mut u8) {
-    // SAFETY: the caller's contract; unaligned accesses need no alignment.
-    unsafe {
-        dst.cast::<[u8; N]>()
-            .write_unaligned(src.cast::<[u8; N]>().read_unaligned())
-    }
-}
-
-/// Copies the `len` bytes at `src` to `dst`, a short run (most fields are) with one
-/// 16-byte move rather than a `memmove` call when `readable` bytes may be read at `src`.
-/// It may write up to [`CHUNK`] bytes at `dst`.
-///
-/// # Safety
-/// `readable >= len` bytes are readable at `src`, `max(len, CHUNK)` are writable at `dst`,
-/// and the two do not overlap.
-#[inline(always)]
-unsafe fn copy_field(src: *const u8, len: usize, readable: usize, dst: *mut u8) {
-    // SAFETY: the caller's contract; each branch reads at most `readable` bytes (16 past
-    // a shorter field only when `readable >= 16`; the overlapping moves stay inside the
-    // field) and writes at most `max(len, 16)`.
-    unsafe {
-        if len <= CHUNK && CHUNK <= readable {
-            move_n::<CHUNK>(src, dst);
-        } else if (2 * CHUNK + 1..=4 * CHUNK).contains(&len) {
-            // Two moves of 32 bytes that overlap cover 33..=64 bytes exactly (a `memmove`
-            // call per field of that size was 8% of reading the quoted corpus).
-            move_n::<{ 2 * CHUNK }>(src, dst);
-            move_n::<{ 2 * CHUNK }>(src.add(len - 2 * CHUNK), dst.add(len - 2 * CHUNK));
-        } else if (CHUNK..=2 * CHUNK).contains(&len) {
-            // Likewise 16..=32 bytes with two moves of 16.
-            move_n::<CHUNK>(src, dst);
-            move_n::<CHUNK>(src.add(len - CHUNK), dst.add(len - CHUNK));
-        } else if len >= CHUNK {
-            std::ptr::copy_nonoverlapping(src, dst, len);
-        } else if len >= 8 {
-            // Near the end of what may be read: two moves that overlap cover 8..16 bytes
-            // exactly, without reading past the field.
-            move_n::<8>(src, dst);
-            move_n::<8>(src.add(len - 8), dst.add(len - 8));
-        } else if len >= 4 {
-            move_n::<4>(src, dst);
-            move_n::<4>(src.add(len - 4), dst.add(len - 4));
-        } else if len > 0 {
-            // 1..=3 bytes: first, middle and last cover them all.
-            *dst = *src;
-            *dst.add(len / 2) = *src.add(len / 2);
-            *dst.add(len - 1) = *src.add(len - 1);
-        }
-    }
-}
 
 /// Appends `bytes` to `data` with each `delimiter` made a [`FIELD_SEPARATOR`]: in moves
 /// of [`CHUNK`] bytes, the last one overlapping the one before (it writes the same bytes
@@ -149,6 +92,9 @@ pub struct Batch {
     /// field (those before it false).
     missing: Vec<bool>,
     framed: bool,
+    /// The records as Arrow columns, when they were converted where the batch was filled
+    /// (see [`Batch::convert`]).
+    columns: Option<ColumnBatch>,
 }
 
 impl Batch {
@@ -167,6 +113,28 @@ impl Batch {
         self.positions.clear();
         self.missing.clear();
         self.framed = true;
+        self.columns = None;
+    }
+
+    /// The batch as the columnar layer sees it.
+    pub(crate) fn row_major(&self) -> RowMajor<'_> {
+        RowMajor {
+            data: &self.data,
+            field_ends: &self.field_ends,
+            record_ends: &self.record_ends,
+            missing: self.missing(),
+        }
+    }
+
+    /// Converts the records to Arrow columns as `spec` says, kept until taken (or the
+    /// batch is cleared); nothing is kept when the record-by-record path has to do it.
+    pub(crate) fn convert(&mut self, spec: &ColumnSpec) {
+        self.columns = crate::columnar::convert(&self.row_major(), spec);
+    }
+
+    /// The columns [`Batch::convert`] made, if it did.
+    pub(crate) fn take_columns(&mut self) -> Option<ColumnBatch> {
+        self.columns.take()
     }
 
     /// Appends `record`, or with a projection only its selected fields.

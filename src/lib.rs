@@ -28,7 +28,9 @@
 
 pub mod arrow;
 mod batch;
+mod columnar;
 mod columns;
+mod copy;
 mod count;
 mod error;
 pub mod ffi;

@@ -101,6 +101,9 @@ pub struct Options {
     fast_parser: bool,
     batch_rows: usize,
     truncate_ragged: bool,
+    /// Set by an Arrow stream on its reader's options: batches are converted to columns
+    /// where they are filled.
+    columnar: Option<crate::columnar::ColumnSpec>,
 }
 
 /// A SIMD kernel of the record parser and the summaries, forced for tests and
@@ -163,6 +166,7 @@ impl Default for Options {
             fast_parser: true,
             batch_rows: 0,
             truncate_ragged: false,
+            columnar: None,
         }
     }
 }
@@ -496,6 +500,14 @@ impl Options {
     /// Whether an Arrow stream drops the fields past its last column.
     pub fn truncate_ragged(&self) -> bool {
         self.truncate_ragged
+    }
+
+    pub(crate) fn set_columnar(&mut self, spec: Option<crate::columnar::ColumnSpec>) {
+        self.columnar = spec;
+    }
+
+    pub(crate) fn columnar(&self) -> Option<&crate::columnar::ColumnSpec> {
+        self.columnar.as_ref()
     }
 
     /// The field delimiter.

@@ -201,9 +201,10 @@ pub(crate) fn start_file<R: Read + Send + 'static>(
     max_records: usize,
     file: File,
     len: u64,
-    options: &Options,
     source: String,
 ) -> Result<Ahead, Parser<R>> {
+    // The parser's own options: with any conversion asked for since it was opened.
+    let options = &parser.options().clone();
     let workers = plan(len, options).and_then(|(workers, chunks)| {
         let whole = crate::input::FileRange::new(file.try_clone().ok()?, [(0, len), (0, 0)]);
         let first = crate::summary::first_record_end(whole, options).ok()?;
@@ -228,8 +229,8 @@ pub(crate) fn start_bytes<R: Read + Send + 'static>(
     parser: Parser<R>,
     max_records: usize,
     data: Arc<[u8]>,
-    options: &Options,
 ) -> Result<Ahead, Parser<R>> {
+    let options = &parser.options().clone();
     let workers = plan(data.len() as u64, options).and_then(|(workers, chunks)| {
         let first = crate::summary::first_record_end(&data[..], options).ok()?;
         let source = BytesChunks {

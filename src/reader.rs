@@ -11,6 +11,7 @@ use std::path::Path;
 use csv::{ByteRecord, StringRecord};
 
 use crate::batch::{has_separator, Batch};
+use crate::columnar::ColumnSpec;
 use crate::columns::Projection;
 use crate::error::{Error, ErrorKind, Position};
 use crate::input::{
@@ -325,9 +326,9 @@ impl<R: Read + Send + 'static> Reader<R> {
         // A second handle for the workers (a duplicate, so it is this very file).
         let ahead = match (options.read_ahead() && meta.is_file(), file.try_clone()) {
             (true, Ok(copy)) if is_plain_file(&copy, options) => {
-                let (len, opts, source) = (meta.len(), options.clone(), source.clone());
+                let (len, source) = (meta.len(), source.clone());
                 Some(Box::new(move |parser, max| {
-                    crate::parallel::start_file(parser, max, copy, len, &opts, source)
+                    crate::parallel::start_file(parser, max, copy, len, source)
                 }) as StartAhead<R>)
             }
             (true, _) => Some(Box::new(Ahead::start) as StartAhead<R>),
@@ -352,10 +353,11 @@ impl<R: Read + Send + 'static> Reader<R> {
         let plain = crate::input::is_plain(&data, options.decompress());
         let ahead = match (options.read_ahead(), plain) {
             (true, true) => {
-                let (shared, opts) = (std::sync::Arc::clone(&data), options.clone());
-                Some(Box::new(move |parser, max| {
-                    crate::parallel::start_bytes(parser, max, shared, &opts)
-                }) as StartAhead<R>)
+                let shared = std::sync::Arc::clone(&data);
+                Some(
+                    Box::new(move |parser, max| crate::parallel::start_bytes(parser, max, shared))
+                        as StartAhead<R>,
+                )
             }
             (true, false) => Some(Box::new(Ahead::start) as StartAhead<R>),
             (false, _) => None,
@@ -422,6 +424,20 @@ impl<R: Read> Reader<R> {
     /// The options the reader was opened with.
     pub fn options(&self) -> &Options {
         &self.options
+    }
+
+    /// Asks that batches be converted to Arrow columns as `spec` says where they are
+    /// filled: on the workers, when reading ahead. Not once a worker has the parser
+    /// (false then: batches come unconverted, and the caller converts them).
+    pub(crate) fn convert_batches(&mut self, spec: ColumnSpec) -> bool {
+        match &mut self.state {
+            State::Here { parser, .. } => {
+                parser.options.set_columnar(Some(spec));
+                self.options.set_columnar(Some(spec));
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The header record: `Some` (empty for empty input) when `has_header` is on.
@@ -653,6 +669,11 @@ impl<R: Read> Parser<R> {
         }
     }
 
+    /// The options it parses with.
+    pub(crate) fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// Whether an error is held back for the next call.
     pub(crate) fn has_pending(&self) -> bool {
         self.pending.is_some()
@@ -751,6 +772,16 @@ impl<R: Read> Parser<R> {
         max_records: usize,
         batch: &mut Batch,
     ) -> Result<usize, Error> {
+        let read = self.fill_batch(max_records, batch);
+        // Where the batch was filled (a read-ahead worker, often), so that an Arrow
+        // stream's conversion runs on as many cores as the parse.
+        if let (Some(spec), Ok(1..)) = (self.options.columnar(), &read) {
+            batch.convert(spec);
+        }
+        read
+    }
+
+    fn fill_batch(&mut self, max_records: usize, batch: &mut Batch) -> Result<usize, Error> {
         batch.clear();
         if matches!(self.engine, Engine::Fast(_)) {
             return self.read_batch_fast(max_records, batch);

@@ -2,9 +2,9 @@
 
 use std::io::Read;
 
-use super::columns::{Builder, ColumnBatch, Refused, Strings};
 use super::schema::column_names;
 use crate::batch::Batch;
+use crate::columnar::{Builder, ColumnBatch, ColumnSpec, Refused, Strings};
 use crate::error::{Error, ErrorKind};
 use crate::reader::Reader;
 
@@ -98,6 +98,16 @@ impl<R: Read> RecordBatches<R> {
             options.columns(),
             width,
         );
+        if reader.headers().is_some() || matches!(options.columns(), crate::Columns::Indexes(_)) {
+            // The width is known before any record: batches can be converted where they
+            // are parsed.
+            let spec = ColumnSpec {
+                width,
+                strings,
+                truncate: options.truncate_ragged(),
+            };
+            reader.convert_batches(spec);
+        }
         Ok(RecordBatches {
             names,
             text: options.utf8(),
@@ -172,7 +182,19 @@ impl<R: Read> RecordBatches<R> {
                         self.ended = true;
                         break;
                     }
-                    Ok(_) => {}
+                    Ok(n) => {
+                        // Converted where it was parsed: it goes out whole.
+                        if builder.rows() == 0 && n <= rows {
+                            let columns = self.batch.take_columns();
+                            let fits = |c: &ColumnBatch| {
+                                c.columns.iter().all(|c| c.values.len() <= self.max_values)
+                            };
+                            if let Some(columns) = columns.filter(fits) {
+                                self.next = n;
+                                return Ok(Some(columns));
+                            }
+                        }
+                    }
                     // The rows gathered go out first; the reader returns the error again
                     // (it held it back) only if it was not this call's: keep it here.
                     Err(e) if builder.rows() == 0 => return Err(e),
@@ -185,14 +207,16 @@ impl<R: Read> RecordBatches<R> {
             }
             while self.next < self.batch.len() {
                 let i = self.next;
-                let size = Builder::record_bytes(&self.batch, i);
+                let size = self.batch.row_major().record_bytes(i);
                 if builder.rows() > 0 && builder.widest() + size > self.max_values {
                     return Ok(Some(self.finish(builder)));
                 }
                 if size > self.max_values && width > 0 {
                     return Err(self.too_large(i, size));
                 }
-                if let Err(Refused::TooWide(fields)) = builder.push(&self.batch, i, self.truncate) {
+                if let Err(Refused::TooWide(fields)) =
+                    builder.push(&self.batch.row_major(), i, self.truncate)
+                {
                     let e = self.too_wide(i, fields, width);
                     if builder.rows() == 0 {
                         return Err(e);

@@ -12,7 +12,7 @@ use std::ptr;
 
 use super::abi::{ArrowArray, ArrowArrayStream, ArrowSchema, ARROW_FLAG_NULLABLE};
 use super::batches::RecordBatches;
-use super::columns::{Column, ColumnBatch, Offsets};
+use crate::columnar::{Column, ColumnBatch, Offsets};
 use crate::error::{Error, ErrorKind};
 
 /// What an `ArrowArrayStream` made here points to.

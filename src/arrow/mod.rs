@@ -16,11 +16,10 @@
 
 mod abi;
 mod batches;
-mod columns;
 mod export;
 mod schema;
 
+pub use crate::columnar::{Column, ColumnBatch, Strings};
 pub use abi::{ArrowArray, ArrowArrayStream, ArrowSchema, ARROW_FLAG_NULLABLE};
 pub use batches::{RecordBatches, BATCH_VALUE_BYTES};
-pub use columns::{Column, ColumnBatch, Strings};
 pub use export::export_stream;

@@ -1,8 +1,178 @@
 //! Record batches as Arrow lays them out: one string column per schema field, each with
-//! its validity bitmap, its offsets (or views) and its values, built record by record
-//! from a reader's [`Batch`].
+//! its validity bitmap, its offsets (or views) and its values, built from a reader's
+//! batch (seen here as [`RowMajor`]: this module knows nothing of readers or batches).
+//! A whole batch of records of the schema's width is turned into columns one column at a
+//! time ([`convert`]), on the worker that parsed it when reading ahead; anything else
+//! record by record ([`Builder`]).
 
-use crate::batch::Batch;
+use crate::copy::{copy_field, CHUNK};
+
+/// A reader's batch as this module needs it (see [`crate::Batch`] for the layout).
+#[derive(Clone, Copy)]
+pub(crate) struct RowMajor<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) field_ends: &'a [usize],
+    pub(crate) record_ends: &'a [usize],
+    /// One flag per field, or `None` when no field is missing.
+    pub(crate) missing: Option<&'a [bool]>,
+}
+
+impl RowMajor<'_> {
+    fn records(&self) -> usize {
+        self.record_ends.len()
+    }
+
+    /// The fields of record `i`, as indexes over the whole batch.
+    #[inline]
+    fn fields_of(&self, i: usize) -> std::ops::Range<usize> {
+        let first = match i {
+            0 => 0,
+            _ => self.record_ends[i - 1],
+        };
+        first..self.record_ends[i]
+    }
+
+    #[inline]
+    fn start_of(&self, f: usize) -> usize {
+        match f {
+            0 => 0,
+            _ => self.field_ends[f - 1] + 1,
+        }
+    }
+
+    #[inline]
+    fn field(&self, f: usize) -> &[u8] {
+        &self.data[self.start_of(f)..self.field_ends[f]]
+    }
+
+    fn is_missing(&self, f: usize) -> bool {
+        self.missing.is_some_and(|m| m[f])
+    }
+
+    /// The total value bytes of record `i` (its fields' lengths).
+    pub(crate) fn record_bytes(&self, i: usize) -> usize {
+        let fields = self.fields_of(i);
+        if fields.is_empty() {
+            return 0;
+        }
+        // The separators between fields are not values.
+        self.field_ends[fields.end - 1] - self.start_of(fields.start) - (fields.len() - 1)
+    }
+}
+
+/// What a batch's records become: `width` columns laid out as `strings` says, fields past
+/// the last column dropped if `truncate` (otherwise such a record is not converted here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct ColumnSpec {
+    pub(crate) width: usize,
+    pub(crate) strings: Strings,
+    pub(crate) truncate: bool,
+}
+
+/// The records of `rows` as one record batch, or `None` when the record-by-record path
+/// must do it: a record wider than the schema (without `truncate`), a column whose
+/// values pass what its offsets address.
+pub(crate) fn convert(rows: &RowMajor<'_>, spec: &ColumnSpec) -> Option<ColumnBatch> {
+    let (n, width) = (rows.records(), spec.width);
+    let rectangular = rows.missing.is_none()
+        && width > 0
+        && rows.field_ends.len() == n * width
+        && rows
+            .record_ends
+            .iter()
+            .enumerate()
+            .all(|(i, &e)| e == (i + 1) * width);
+    let offsets32 = spec.strings == Strings::Offsets32;
+    if !(rectangular && (offsets32 || spec.strings == Strings::Offsets64)) {
+        let mut builder = Builder::new(width, spec.strings, (n, &[]));
+        for i in 0..n {
+            builder.push(rows, i, spec.truncate).ok()?;
+        }
+        return (builder.widest() <= spec.strings.max_values()).then(|| builder.finish());
+    }
+    let columns = (0..width)
+        .map(|j| match offsets32 {
+            true => offsets_column::<i32>(rows, j, width),
+            false => offsets_column::<i64>(rows, j, width),
+        })
+        .collect::<Option<Vec<Column>>>()?;
+    Some(ColumnBatch { rows: n, columns })
+}
+
+/// An offset type of Arrow's string layouts.
+trait Offset: Copy {
+    const MAX: usize;
+    fn from_usize(n: usize) -> Self;
+    fn wrap(offsets: Vec<Self>) -> Offsets;
+}
+
+impl Offset for i32 {
+    const MAX: usize = i32::MAX as usize;
+    fn from_usize(n: usize) -> Self {
+        n as i32
+    }
+    fn wrap(offsets: Vec<Self>) -> Offsets {
+        Offsets::I32(offsets)
+    }
+}
+
+impl Offset for i64 {
+    const MAX: usize = i64::MAX as usize;
+    fn from_usize(n: usize) -> Self {
+        n as i64
+    }
+    fn wrap(offsets: Vec<Self>) -> Offsets {
+        Offsets::I64(offsets)
+    }
+}
+
+/// Column `j` of a batch whose every record has `width` fields, none missing: its bytes
+/// are summed first, so that the values are allocated once and copied with fixed-size
+/// moves (a growing vector and a `memmove` call per field cost twice as much).
+fn offsets_column<O: Offset>(rows: &RowMajor<'_>, j: usize, width: usize) -> Option<Column> {
+    let n = rows.records();
+    let len = |f: usize| rows.field_ends[f] - rows.start_of(f);
+    let total: usize = (0..n).map(|i| len(i * width + j)).sum();
+    if total > O::MAX {
+        return None;
+    }
+    let mut offsets: Vec<O> = Vec::with_capacity(n + 1);
+    offsets.push(O::from_usize(0));
+    // A move may write up to CHUNK bytes past a short field's end.
+    let mut values: Vec<u8> = Vec::with_capacity(total + CHUNK);
+    let (data, dst) = (rows.data, values.as_mut_ptr());
+    let mut at = 0;
+    for i in 0..n {
+        let f = i * width + j;
+        let (start, end) = (rows.start_of(f), rows.field_ends[f]);
+        // Checked rather than trusted: the writes below depend on it.
+        assert!(start <= end && end <= data.len() && at + (end - start) <= total);
+        // SAFETY: `start..end` is inside `data` (checked), so `data.len() - start`
+        // bytes are readable there; `values` has room for `total + CHUNK` bytes and
+        // `at + (end - start) <= total` (checked), so the move, which writes at most
+        // `max(len, CHUNK)` bytes at `at`, stays inside it. The two do not overlap.
+        unsafe {
+            copy_field(
+                data.as_ptr().add(start),
+                end - start,
+                data.len() - start,
+                dst.add(at),
+            );
+        }
+        at += end - start;
+        offsets.push(O::from_usize(at));
+    }
+    // SAFETY: the first `total` bytes were written above (`at == total`).
+    assert_eq!(at, total);
+    unsafe { values.set_len(total) };
+    Some(Column {
+        validity: Vec::new(),
+        nulls: 0,
+        offsets: O::wrap(offsets),
+        values,
+        len: n,
+    })
+}
 
 /// How the string columns of an Arrow stream are laid out.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -267,31 +437,22 @@ impl Builder {
         self.widest
     }
 
-    /// The total value bytes of record `i` of `batch` (its fields' lengths).
-    pub(crate) fn record_bytes(batch: &Batch, i: usize) -> usize {
-        let fields = batch.fields_of(i);
-        if fields.is_empty() {
-            return 0;
-        }
-        let start = match fields.start {
-            0 => 0,
-            f => batch.field_ends()[f - 1] + 1,
-        };
-        // The separators between fields are not values.
-        batch.field_ends()[fields.end - 1] - start - (fields.len() - 1)
-    }
-
     /// Appends record `i` of `batch`: a field past its end, or missing (a selected field
     /// past the end of a short record), is null; fields past the schema's last column
     /// are dropped if `truncate`, and refuse the record otherwise.
     #[inline]
-    pub(crate) fn push(&mut self, batch: &Batch, i: usize, truncate: bool) -> Result<(), Refused> {
+    pub(crate) fn push(
+        &mut self,
+        batch: &RowMajor<'_>,
+        i: usize,
+        truncate: bool,
+    ) -> Result<(), Refused> {
         let fields = batch.fields_of(i);
         let width = self.columns.len();
         if fields.len() > width && !truncate {
             return Err(Refused::TooWide(fields.len()));
         }
-        let missing = batch.missing().is_some();
+        let missing = batch.missing.is_some();
         let mut widest = self.widest;
         for (column, f) in self.columns.iter_mut().zip(fields.clone()) {
             if missing && batch.is_missing(f) {
