@@ -90,7 +90,17 @@ test-c: lib
 test-c-valgrind: lib
 	$(MAKE) -C tests/c valgrind
 
-test-python: python
+## test-python: the Python tests, with the Arrow consumers they hand streams to (pyarrow,
+## polars, DuckDB, pandas: tests/python/requirements.txt, installed into .venv when that
+## file changes; the csvr package does not depend on them)
+PY_TEST_REQUIREMENTS := tests/python/requirements.txt
+PY_TEST_STAMP := $(VENV)/.test-requirements-installed
+
+$(PY_TEST_STAMP): $(VPY) $(PY_TEST_REQUIREMENTS)
+	$(VPY) -m pip install --quiet -r $(PY_TEST_REQUIREMENTS)
+	@touch $@
+
+test-python: python $(PY_TEST_STAMP)
 	$(VPY) -m pytest -q -rs tests/python
 
 ## test-readme: the C program in README.md's "## C" section compiles and runs

@@ -9,7 +9,10 @@
 
 :func:`count` counts the records of a file or of bytes (fast, in parallel, exact);
 :class:`Reader` yields them one by one as ``list[str]`` (or ``list[bytes]`` with
-``raw=True``). Every failure is a :class:`csvr.Error`; see its subclasses.
+``raw=True``), and hands the rest of its records to pyarrow, polars, DuckDB or pandas
+as an Arrow stream (``pyarrow.table(reader)``); :func:`read_arrow` and
+:func:`read_polars` read a whole input into a table. Every failure is a
+:class:`csvr.Error`; see its subclasses.
 
 The native library is the one shipped inside this package; the environment variable
 ``CSVR_LIBRARY`` (a path to a library file) overrides it.
@@ -33,6 +36,7 @@ from ._errors import (
     UnknownOptionError,
     Utf8Error,
 )
+from ._frames import read_arrow, read_polars
 from ._lib import lib as _native
 from ._reader import Position, Reader
 from ._summary import Range, Summary, fold, split, summarize
@@ -61,6 +65,8 @@ __all__ = [
     "__version__",
     "count",
     "fold",
+    "read_arrow",
+    "read_polars",
     "split",
     "summarize",
 ]

@@ -13,11 +13,17 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "ArrowArrayStream",
+    "ArrowRelease",
+    "ArrowSchema",
     "Batch",
     "CRange",
     "CSummary",
     "ReadFn",
     "SUMMARY_WORDS",
+    "StreamGetLastError",
+    "StreamGetNext",
+    "StreamGetSchema",
     "CPosition",
     "LIBRARY_ENV",
     "LIBRARY_PATH",
@@ -139,6 +145,50 @@ class CRange(ctypes.Structure):
     ]
 
 
+#: The ``release`` callback of ``struct ArrowSchema`` and ``struct ArrowArrayStream``, with
+#: the struct as a plain address (``c_void_p``).
+ArrowRelease = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+
+
+class ArrowSchema(ctypes.Structure):
+    """``struct ArrowSchema`` of the Arrow C Data interface (filled by a stream's
+    ``get_schema``, or read in a ``requested_schema``). ``release`` is NULL (falsy) once
+    it has been released or moved out by a consumer."""
+
+
+ArrowSchema._fields_ = [
+    ("format", ctypes.c_char_p),
+    ("name", ctypes.c_char_p),
+    ("metadata", ctypes.c_void_p),  # binary, not NUL-terminated
+    ("flags", ctypes.c_int64),
+    ("n_children", ctypes.c_int64),
+    ("children", ctypes.POINTER(ctypes.POINTER(ArrowSchema))),
+    ("dictionary", ctypes.POINTER(ArrowSchema)),
+    ("release", ArrowRelease),
+    ("private_data", ctypes.c_void_p),
+]
+
+#: The callbacks of ``struct ArrowArrayStream``, with every pointer as a plain address
+#: (``c_void_p``), so that a stream at any address can be called and forwarded to.
+StreamGetSchema = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+StreamGetNext = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+StreamGetLastError = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
+
+
+class ArrowArrayStream(ctypes.Structure):
+    """``struct ArrowArrayStream`` of the Arrow C Stream interface: five pointers, the
+    producer's callbacks and its private data. ``release`` is NULL (falsy) once the
+    stream has been released or moved out by a consumer."""
+
+    _fields_ = [
+        ("get_schema", StreamGetSchema),
+        ("get_next", StreamGetNext),
+        ("get_last_error", StreamGetLastError),
+        ("release", ArrowRelease),
+        ("private_data", ctypes.c_void_p),
+    ]
+
+
 #: ``typedef ptrdiff_t (*csvr_read_fn)(void *user_data, uint8_t *buf, size_t len)``.
 #: ``use_errno``: ctypes copies the errno a callback sets with :func:`ctypes.set_errno`
 #: to the C ``errno`` that the library reads when the callback returns -1.
@@ -156,11 +206,19 @@ _u8 = ctypes.c_uint8
 _u64p = ctypes.POINTER(ctypes.c_uint64)
 _sizep = ctypes.POINTER(ctypes.c_size_t)
 _data = ctypes.c_void_p  # const uint8_t *data: accepts bytes, ctypes arrays and None
+_streamp = ctypes.c_void_p  # struct ArrowArrayStream *out: an address (see ArrowArrayStream)
 
 # name: (restype, argtypes), in the order of include/csvr.h.
 _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "csvr_version": (ctypes.c_char_p, []),
     "csvr_status_name": (ctypes.c_char_p, [ctypes.c_int]),
+    "csvr_arrow_open": (_status, [ctypes.c_char_p, OptionsPtr, _streamp]),
+    "csvr_arrow_from_bytes": (_status, [_data, ctypes.c_size_t, OptionsPtr, _streamp]),
+    "csvr_arrow_open_range": (
+        _status,
+        [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(CRange), _streamp],
+    ),
+    "csvr_reader_arrow_stream": (_status, [ReaderPtr, ctypes.c_size_t, ctypes.c_int, _streamp]),
     "csvr_count_path": (_status, [ctypes.c_char_p, OptionsPtr, _u64p]),
     "csvr_count_bytes": (_status, [_data, ctypes.c_size_t, OptionsPtr, _u64p]),
     "csvr_last_error_message": (ctypes.c_char_p, []),
@@ -189,6 +247,8 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
         _status,
         [OptionsPtr, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t],
     ),
+    "csvr_options_set_batch_rows": (_status, [OptionsPtr, ctypes.c_size_t]),
+    "csvr_options_set_truncate_ragged": (_status, [OptionsPtr, ctypes.c_bool]),
     "csvr_reader_open": (_status, [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
     "csvr_reader_from_bytes": (
         _status,

@@ -42,6 +42,8 @@ class CountOptions(TypedDict, total=False):
     terminator: Optional[ByteValue]
     decompress: str
     columns: Optional[Union[Sequence[int], Sequence[str]]]
+    batch_rows: Optional[int]
+    truncate_ragged: bool
 
 
 class ReaderOptions(CountOptions, total=False):
@@ -135,6 +137,18 @@ def _record_limit(name: str, value: object) -> int:
     return min(value, _U64_MAX)
 
 
+def _batch_rows(name: str, value: object) -> int:
+    if value is None:
+        return 0  # the C API's "about 4 MiB of values per batch"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, not {type(value).__name__}")
+    if value <= 0:
+        raise InvalidArgumentError(f"{name} must be positive (None for the default), got {value}")
+    if value > _SIZE_MAX:
+        raise InvalidArgumentError(f"{name} is too large: {value}")
+    return value
+
+
 def _columns(name: str, value: object) -> tuple[Any, Any, int]:
     """A column selection as (C setter, C array, length): all ``int`` (indexes) or all
     ``str`` (header names); ``None`` or an empty list selects every field."""
@@ -193,6 +207,8 @@ _OPTIONS: dict[str, tuple[_Setter, _Converter]] = {
     "read_ahead": (lib.csvr_options_set_read_ahead, _bool),
     "decompress": (lib.csvr_options_set_decompress, _choice(_DECOMPRESS)),
     "columns": (_set_columns, _columns),
+    "batch_rows": (lib.csvr_options_set_batch_rows, _batch_rows),
+    "truncate_ragged": (lib.csvr_options_set_truncate_ragged, _bool),
 }
 
 #: Every option name accepted by :func:`csvr.count` and :class:`csvr.Reader`.

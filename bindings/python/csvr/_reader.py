@@ -21,6 +21,7 @@ from typing import (
     overload,
 )
 
+from ._arrow import STRING, export_schema, export_stream, handed_over, requested_strings, sweep
 from ._errors import InvalidArgumentError, Status, Utf8Error, check, raise_status
 from ._lib import Batch, ByteAddress, CPosition, ReaderPtr, lib
 from ._options import make_options
@@ -244,6 +245,11 @@ class Reader(Generic[Field]):
       never copied, but in text mode (UTF-8 checked by the library) a record must still
       be UTF-8 as a whole.
 
+    - ``batch_rows`` (``None``: about 4 MiB of values per batch) and
+      ``truncate_ragged`` (``False``): the most rows in one record batch of the Arrow
+      stream (:meth:`__arrow_c_stream__`), and whether that stream drops the fields of a
+      record past its last column rather than fail on it. Iterating ignores both.
+
     ``threads`` is accepted and has no effect on a reader.
 
     Iterating yields each record as a ``list[str]``; with ``raw=True`` as a
@@ -270,6 +276,8 @@ class Reader(Generic[Field]):
     _input: Optional[Input] = None
     _shown = "<bytes>"  # the source in repr()
     _raw = False
+    _streamed = False  # handed over to an Arrow stream
+    _pending: Optional[object] = None  # that stream's capsule, not yet returned
 
     @overload
     def __init__(
@@ -436,10 +444,11 @@ class Reader(Generic[Field]):
 
     # -- the batch transfer: how rows reach Python, one FFI call per batch --
 
-    def _check(self, status: int) -> None:
+    def _check(self, status: int, source_input: Optional[Input] = None) -> None:
         """Raise for a failed call that read the input (a file object's own exception
-        first)."""
-        stream = None if self._input is None else self._input.stream
+        first); ``source_input``: the input, if this reader no longer holds it."""
+        source_input = self._input if source_input is None else source_input
+        stream = None if source_input is None else source_input.stream
         if stream is not None:
             stream.check(status, self._filename)
         else:
@@ -509,6 +518,94 @@ class Reader(Generic[Field]):
         return it
 
     # -- the public interface --
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """Hand the records not read yet over as an Arrow C stream: a PyCapsule named
+        ``arrow_array_stream`` (the Arrow PyCapsule interface), which ``pyarrow.table``,
+        ``pyarrow.RecordBatchReader.from_stream``, ``polars.DataFrame``, DuckDB and
+        ``pandas.DataFrame.from_arrow`` read.
+
+        Each record batch has one nullable column per field, named from the header
+        (``column_1``, ``column_2``, ... without one; a repeated name becomes
+        ``NAME_duplicated_K``): ``utf8`` columns in text mode, ``binary`` with
+        ``raw=True``. A field missing from a short record is null. A record with more
+        fields than there are columns makes the stream fail, naming its line, unless
+        ``truncate_ragged=True``; ``batch_rows`` caps the rows of a batch. Rows this
+        reader has already yielded are not in the stream: it starts at the next one.
+
+        ``requested_schema`` (``None``, or a PyCapsule from ``__arrow_c_schema__()``)
+        asking for ``large_string``/``large_binary`` or ``string_view``/``binary_view``
+        columns gets them; anything else it asks is ignored (the consumer casts).
+
+        Afterwards the reader yields nothing more (close it as usual); a second call
+        raises :class:`csvr.InvalidArgumentError`. In text mode the stream's columns are
+        the UTF-8 the library checks: with an ``encoding`` or ``errors`` that Python
+        decodes itself (``"latin-1"``, ``errors="replace"``, ...) this raises
+        :class:`csvr.InvalidArgumentError`; pass ``raw=True`` for the bytes instead.
+        """
+        return self._arrow_stream(requested_strings(requested_schema))
+
+    def _arrow_stream(self, strings: int) -> object:
+        """:meth:`__arrow_c_stream__` with the string layout ``strings`` (a
+        ``csvr_arrow_strings``)."""
+        with self._lock:
+            if self._ptr is None:
+                raise _closed()
+            capsule = self._pending
+            if capsule is None:
+                capsule = self._hand_over(strings)
+            self._pending = None
+            return capsule
+
+    def __arrow_c_schema__(self) -> object:
+        """The schema of the Arrow stream :meth:`__arrow_c_stream__` gives, as a PyCapsule
+        named ``arrow_schema`` (for consumers that bind a schema before they read, such as
+        DuckDB).
+
+        This hands the reader over already: it yields nothing more, and the next
+        :meth:`__arrow_c_stream__` call returns that stream (with the default string
+        layout, whatever it requests).
+        """
+        with self._lock:
+            if self._ptr is None:
+                raise _closed()
+            if self._pending is None:
+                self._pending = self._hand_over(STRING)
+            return export_schema(self._pending)
+
+    def _hand_over(self, strings: int) -> object:
+        """Move the records not yet read into an Arrow stream's capsule. Lock held."""
+        if self._streamed:
+            raise handed_over()
+        decoder = self._decoder
+        if not (decoder.raw or decoder.checked_utf8):
+            raise InvalidArgumentError(
+                f"an Arrow stream has UTF-8 string columns that the library checks, "
+                f"but this reader decodes its fields in Python (encoding="
+                f"{decoder.encoding!r}, errors={decoder.errors!r}): open it with the "
+                f"default encoding and errors='strict', or with raw=True for binary "
+                f"columns"
+            )
+        # Only Python-side decoding leaves a failure or records after it.
+        assert self._failure is None and not self._rest
+        it = self._it
+        unread = 0 if it is None else length_hint(it)
+        self._streamed = True
+        self._it = None
+        self._rows.clear()  # ends any loop still holding the old iterator
+        ptr = self._ptr
+        keep = self._input
+        if keep is None or keep.stream is None:
+            keep = None
+        else:
+            # The stream calls the file object's read callback from now on: it owns
+            # the input (and closes it when released), not this reader.
+            self._input = None
+
+        def fill(address: int) -> None:
+            self._check(lib.csvr_reader_arrow_stream(ptr, unread, strings, address), keep)
+
+        return export_stream(fill, keep)
 
     def __iter__(self) -> Iterator[list[Field]]:
         """An iterator over the records not yet read.
@@ -619,6 +716,9 @@ class Reader(Generic[Field]):
             self._rows.clear()  # ends any loop still holding the old iterator
             if ptr is not None:
                 lib.csvr_reader_free(ptr)
+            if self._pending is not None:
+                self._pending = None  # a stream only __arrow_c_schema__ asked for
+                sweep()
             # After the free: the library may call a file object's callback until then.
             source_input, self._input = self._input, None
             if source_input is not None:

@@ -283,6 +283,10 @@ class Stream:
 
     # -- after the library call --
 
+    def failure(self) -> Optional[BaseException]:
+        """The exception reading the file object raised, if any (kept for :meth:`check`)."""
+        return self._error
+
     def check(self, status: int, filename: Any = None) -> None:
         """Raise for a failed library call: the file object's own exception if reading
         it failed (once; later failures are the library's :class:`csvr.IoError`), else
