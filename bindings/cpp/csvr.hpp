@@ -7,9 +7,13 @@
 //     }
 //     std::uint64_t n = csvr::count("data.csv", csvr::Options().delimiter(';'));
 //
+//     csvr::ArrowStream batches = csvr::arrow_open("data.csv", csvr::Options().utf8(true));
+//     ArrowArrayStream raw = batches.release();   // to any Arrow consumer, which now owns it
+//
 // What it adds to the C API, and nothing more:
 // - ownership: csvr::Options and csvr::Reader free their handle in the destructor and are
-//   move-only (the C API has no way to copy either);
+//   move-only (the C API has no way to copy either); csvr::ArrowStream releases its Arrow
+//   C stream likewise, unless handed over to a consumer first;
 // - errors: every failed call throws csvr::Error, which carries the status, the library's
 //   message, the position of the record concerned and the OS error code, read at once
 //   from the thread-local last error;
@@ -244,6 +248,14 @@ public:
         return *this;
     }
     Options&& columns(const std::vector<std::string>& names) && { return std::move(columns(names)); }
+    /// The most rows in one record batch of an Arrow stream; 0 (the default) sizes batches
+    /// at about 4 MiB of values. Readers of records ignore it.
+    Options& batch_rows(std::size_t rows) & { return set(csvr_options_set_batch_rows, rows); }
+    Options&& batch_rows(std::size_t rows) && { return std::move(batch_rows(rows)); }
+    /// Whether an Arrow stream drops the fields of a record past its last column (true) or
+    /// fails on such a record (false, the default). Readers of records ignore it.
+    Options& truncate_ragged(bool yes) & { return set(csvr_options_set_truncate_ragged, yes); }
+    Options&& truncate_ragged(bool yes) && { return std::move(truncate_ragged(yes)); }
 
     /// The C handle, for calling the C API directly; still owned by this object.
     const csvr_options* get() const noexcept { return handle_; }
@@ -259,6 +271,82 @@ private:
     }
 
     csvr_options* handle_;
+};
+
+/// How the string columns of an Arrow stream are laid out (csvr_arrow_strings).
+enum class ArrowStrings : int {
+    /// utf8 / binary ("u" / "z"), 32-bit offsets: what every consumer reads.
+    String = CSVR_ARROW_STRING,
+    /// large_utf8 / large_binary ("U" / "Z"), 64-bit offsets.
+    LargeString = CSVR_ARROW_LARGE_STRING,
+    /// utf8_view / binary_view ("vu" / "vz").
+    StringView = CSVR_ARROW_STRING_VIEW,
+};
+
+/// An Arrow C stream of record batches (the C Stream interface's struct ArrowArrayStream),
+/// owned: the destructor releases it, unless it was handed over. Move-only. Made by
+/// arrow_open, arrow_from_bytes, arrow_open_range and Reader::arrow_stream; the batches
+/// are struct arrays of string columns, as csvr_arrow_open describes.
+///
+///     csvr::ArrowStream stream = csvr::arrow_open("data.csv", csvr::Options().utf8(true));
+///     // Arrow C++ takes the stream over (and releases it when done):
+///     ArrowArrayStream raw = stream.release();
+///     auto reader = arrow::ImportRecordBatchReader(&raw).ValueOrDie();
+///
+/// A consumer that moves the stream out of the pointer it is given (as
+/// ImportRecordBatchReader does, marking it released) may also be given get(); one that
+/// only borrows it (nanoarrow's ArrowArrayStreamGetNext, or the callbacks called by hand)
+/// leaves it to this object to release. Batches and schemas got from the stream are the
+/// caller's to release, before or after the stream. Thread safety is the C API's: the
+/// stream may be moved to another thread, not used from two at once.
+class ArrowStream {
+public:
+    /// A released (empty) stream.
+    ArrowStream() noexcept : stream_() {}
+    /// Takes over `*raw` (a live stream from any producer) and marks `*raw` released, as
+    /// the Arrow specification moves a stream.
+    explicit ArrowStream(ArrowArrayStream* raw) noexcept : stream_() {
+        if (raw != nullptr) {
+            stream_ = *raw;
+            raw->release = nullptr;
+        }
+    }
+    ~ArrowStream() { reset(); }
+    ArrowStream(ArrowStream&& other) noexcept : stream_(other.stream_) { other.stream_.release = nullptr; }
+    ArrowStream& operator=(ArrowStream&& other) noexcept {
+        if (this != &other) {
+            reset();
+            stream_ = other.stream_;
+            other.stream_.release = nullptr;
+        }
+        return *this;
+    }
+    ArrowStream(const ArrowStream&) = delete;
+    ArrowStream& operator=(const ArrowStream&) = delete;
+
+    /// The stream, still owned by this object (released by it unless a consumer moves it
+    /// out of this pointer, setting its release to NULL).
+    ArrowArrayStream* get() noexcept { return &stream_; }
+    const ArrowArrayStream* get() const noexcept { return &stream_; }
+    /// Hands the stream over: returns it and leaves this object released. The caller (or
+    /// the consumer it passes the struct to) must release it.
+    ArrowArrayStream release() noexcept {
+        ArrowArrayStream out = stream_;
+        stream_.release = nullptr;
+        return out;
+    }
+    /// Releases the stream now (a no-op when already released or handed over).
+    void reset() noexcept {
+        if (stream_.release != nullptr) {
+            stream_.release(&stream_);  // sets stream_.release to NULL
+            stream_.release = nullptr;
+        }
+    }
+    /// Whether this object holds a live stream.
+    explicit operator bool() const noexcept { return stream_.release != nullptr; }
+
+private:
+    ArrowArrayStream stream_;
 };
 
 /// The current record of a Reader: a view, valid until the reader advances. Fields are
@@ -437,6 +525,25 @@ public:
 
     /// The C handle, for calling the C API directly; still owned by this object.
     csvr_reader* get() const noexcept { return handle_; }
+
+    /// Moves the records this reader has not handed out into an Arrow stream (with its
+    /// options and header; see arrow_open): after the records a loop over it (or next())
+    /// already yielded, exactly the rest. The reader then yields nothing more (next() is
+    /// false) and its current record's views end; the stream does not borrow it. Throws
+    /// csvr::Error (without a header, as reading the first record of the rest does). (A
+    /// batch taken through get() with csvr_reader_next_batch counts as handed out whole:
+    /// to stream part of it, call csvr_reader_arrow_stream with its unread count.)
+    ///
+    ///     for (const csvr::Record& r : reader) { if (r[0] == "data:") break; }
+    ///     csvr::ArrowStream rest = reader.arrow_stream();
+    ArrowStream arrow_stream(ArrowStrings strings = ArrowStrings::String) {
+        // This class yields records one at a time (csvr_reader_next), never as a batch, so
+        // no record of a batch is pending: unread is 0 and the stream starts with the
+        // record after the current one.
+        ArrowArrayStream out{};
+        detail::check(csvr_reader_arrow_stream(handle_, 0, static_cast<int>(strings), &out));
+        return ArrowStream(&out);
+    }
 
     /// Range-for over the records: `for (const csvr::Record& r : reader)`. Each step calls
     /// next(), so it throws as next() does, and the previous record's views end.
@@ -654,6 +761,51 @@ inline Fold fold(const std::vector<Summary>& summaries, const Options& options) 
 }
 
 // ---- end of summaries ------------------------------------------------------------------
+
+// ---- Arrow -----------------------------------------------------------------------------
+
+/// The file at `path` as an Arrow stream of record batches (see csvr_arrow_open: one
+/// nullable string column per header field, utf8 with Options::utf8, binary otherwise; a
+/// field missing from a short record is null). Throws csvr::Error as Reader::open does;
+/// errors in the data come from the stream's get_next (EINVAL, with get_last_error).
+inline ArrowStream arrow_open(const std::filesystem::path& path) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_open(path.c_str(), nullptr, &out));
+    return ArrowStream(&out);
+}
+inline ArrowStream arrow_open(const std::filesystem::path& path, const Options& options) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_open(path.c_str(), options.get(), &out));
+    return ArrowStream(&out);
+}
+
+/// `data` as an Arrow stream; the bytes are copied, so `data` need not outlive it.
+inline ArrowStream arrow_from_bytes(std::string_view data) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_from_bytes(detail::bytes(data), data.size(), nullptr, &out));
+    return ArrowStream(&out);
+}
+inline ArrowStream arrow_from_bytes(std::string_view data, const Options& options) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_from_bytes(detail::bytes(data), data.size(), options.get(), &out));
+    return ArrowStream(&out);
+}
+
+/// One range of the file at `path` (from split() or fold() with the same options) as an
+/// Arrow stream: exactly the range's records, the file's header naming the columns.
+inline ArrowStream arrow_open_range(const std::filesystem::path& path, const Range& range) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_open_range(path.c_str(), nullptr, &range, &out));
+    return ArrowStream(&out);
+}
+inline ArrowStream arrow_open_range(const std::filesystem::path& path, const Options& options,
+                                    const Range& range) {
+    ArrowArrayStream out{};
+    detail::check(csvr_arrow_open_range(path.c_str(), options.get(), &range, &out));
+    return ArrowStream(&out);
+}
+
+// ---- end of Arrow ----------------------------------------------------------------------
 
 /// The number of records in the file at `path` (the header not counted).
 inline std::uint64_t count(const std::filesystem::path& path) {

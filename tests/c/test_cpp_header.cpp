@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <streambuf>
 #include <string>
@@ -474,6 +475,253 @@ void test_columns() {
     CHECK(contains(e.what(), "\"town\""));
 }
 
+// ---- Arrow ----
+
+using Cell = std::optional<std::string>;  // nullopt: a null
+using Table = std::vector<std::vector<Cell>>;
+
+// Everything an Arrow stream gives, read through its C callbacks (as a consumer does).
+struct Drained {
+    std::vector<std::string> names;
+    std::string format;  // the columns' ("" without columns)
+    Table rows;
+    std::size_t batches = 0;
+    int error = 0;  // get_next's errno, 0 if the stream ended
+    std::string message;
+};
+
+Drained drain(ArrowArrayStream* s) {
+    Drained d;
+    ArrowSchema schema{};
+    if (!CHECK(s->get_schema(s, &schema) == 0)) {
+        return d;
+    }
+    CHECK(std::string(schema.format) == "+s");
+    for (std::int64_t j = 0; j < schema.n_children; ++j) {
+        d.names.emplace_back(schema.children[j]->name);
+        d.format = schema.children[j]->format;
+    }
+    schema.release(&schema);
+    const bool views = d.format == "vu" || d.format == "vz";
+    const bool large = d.format == "U" || d.format == "Z";
+    for (;;) {
+        ArrowArray batch{};
+        int code = s->get_next(s, &batch);
+        if (code != 0) {
+            d.error = code;
+            const char* m = s->get_last_error(s);
+            d.message = m != nullptr ? m : "";
+            return d;
+        }
+        if (batch.release == nullptr) {
+            return d;
+        }
+        ++d.batches;
+        CHECK(batch.n_children == static_cast<std::int64_t>(d.names.size()));
+        for (std::int64_t i = 0; i < batch.length; ++i) {
+            std::vector<Cell> row;
+            for (std::int64_t j = 0; j < batch.n_children; ++j) {
+                const ArrowArray* c = batch.children[j];
+                const auto* validity = static_cast<const std::uint8_t*>(c->buffers[0]);
+                if (validity != nullptr && ((validity[i / 8] >> (i % 8)) & 1) == 0) {
+                    row.emplace_back(std::nullopt);
+                    continue;
+                }
+                const char* values = static_cast<const char*>(c->buffers[2]);
+                if (views) {
+                    const char* v = static_cast<const char*>(c->buffers[1]) + 16 * i;
+                    std::int32_t len = 0, offset = 0;
+                    std::memcpy(&len, v, 4);
+                    std::memcpy(&offset, v + 12, 4);
+                    row.emplace_back(len <= 12 ? std::string(v + 4, len) : std::string(values + offset, len));
+                } else if (large) {
+                    const auto* o = static_cast<const std::int64_t*>(c->buffers[1]);
+                    row.emplace_back(std::string(values + o[i], static_cast<std::size_t>(o[i + 1] - o[i])));
+                } else {
+                    const auto* o = static_cast<const std::int32_t*>(c->buffers[1]);
+                    row.emplace_back(std::string(values + o[i], static_cast<std::size_t>(o[i + 1] - o[i])));
+                }
+            }
+            d.rows.push_back(std::move(row));
+        }
+        batch.release(&batch);
+    }
+}
+
+// The rest of a reader's records as an Arrow stream of `width` columns should hold them: a
+// missing field, or one past a short record's end, is a null.
+Table table_of(csvr::Reader& reader, std::size_t width) {
+    Table rows;
+    while (reader.next()) {
+        csvr::Record r = reader.record();
+        std::vector<Cell> row;
+        for (std::size_t j = 0; j < width; ++j) {
+            if (j < r.size() && !r.missing(j)) {
+                row.emplace_back(std::string(r[j]));
+            } else {
+                row.emplace_back(std::nullopt);
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+void test_arrow_stream_ownership() {
+    static_assert(!std::is_copy_constructible<csvr::ArrowStream>::value, "move-only");
+    static_assert(!std::is_copy_assignable<csvr::ArrowStream>::value, "move-only");
+    static_assert(std::is_nothrow_move_constructible<csvr::ArrowStream>::value, "noexcept moves");
+    static_assert(std::is_nothrow_move_assignable<csvr::ArrowStream>::value, "noexcept moves");
+
+    csvr::ArrowStream empty;
+    CHECK(!empty && empty.get()->release == nullptr);
+    empty.reset();  // a no-op
+
+    // Released by the destructor, unread (valgrind sees any leak).
+    { csvr::ArrowStream unread = csvr::arrow_from_bytes("a,b\n1,2\n"); CHECK(static_cast<bool>(unread)); }
+
+    // Moves hand the stream over; assignment releases what the target held.
+    csvr::ArrowStream a = csvr::arrow_from_bytes("a\n1\n");
+    csvr::ArrowStream b = std::move(a);
+    CHECK(!a && b);
+    a = csvr::arrow_from_bytes("x\n2\n3\n");
+    b = std::move(a);
+    CHECK(!a && b);
+    CHECK(drain(b.get()).rows.size() == 2);
+    csvr::ArrowStream& same = b;
+    b = std::move(same);  // self-assignment keeps it
+    CHECK(static_cast<bool>(b));
+    b.reset();
+    CHECK(!b);
+
+    // release(): the consumer owns the struct, the wrapper nothing.
+    csvr::ArrowStream c = csvr::arrow_from_bytes("a\n1\n");
+    ArrowArrayStream raw = c.release();
+    CHECK(!c && raw.release != nullptr);
+    Drained d = drain(&raw);
+    CHECK((d.rows == Table{{Cell("1")}}) && d.format == "z");
+    raw.release(&raw);
+    CHECK(raw.release == nullptr);
+
+    // A consumer that moves the stream out of get() (as Arrow C++'s ImportRecordBatchReader
+    // does) leaves the wrapper released; adopting a raw stream marks the raw one released.
+    csvr::ArrowStream e = csvr::arrow_from_bytes("a\n1\n");
+    ArrowArrayStream taken = *e.get();
+    e.get()->release = nullptr;
+    CHECK(!e);
+    csvr::ArrowStream adopted(&taken);
+    CHECK(adopted && taken.release == nullptr);
+    CHECK(drain(adopted.get()).rows.size() == 1);
+}
+
+void test_arrow_streams() {
+    const std::string data = "id,name,city\n1,Ada,London\n2,Linus\n3,\"Grace, Hopper\",\"New\nYork\"\n4,,\n";
+    const Table want{{Cell("1"), Cell("Ada"), Cell("London")},
+                     {Cell("2"), Cell("Linus"), std::nullopt},
+                     {Cell("3"), Cell("Grace, Hopper"), Cell("New\nYork")},
+                     {Cell("4"), Cell(""), Cell("")}};
+    csvr::ArrowStream s = csvr::arrow_from_bytes(data, csvr::Options().utf8(true).batch_rows(3));
+    Drained d = drain(s.get());
+    CHECK((d.names == std::vector<std::string>{"id", "name", "city"}));
+    CHECK(d.format == "u" && d.batches == 2 && d.error == 0);
+    CHECK(d.rows == want);
+    d = drain(csvr::arrow_from_bytes(data).get());
+    CHECK(d.format == "z" && d.batches == 1 && d.rows == want);
+
+    // A file, and its ranges in order: the same rows as a Reader reads.
+    const std::string sample = CSVR_ROOT_DIR "/examples/data/sample.csv";
+    csvr::Reader reader = csvr::Reader::open(sample);
+    const Table whole = table_of(reader, 7);
+    CHECK(whole.size() == 4000);
+    d = drain(csvr::arrow_open(sample).get());
+    CHECK(d.names.size() == 7 && d.error == 0 && d.rows == whole);
+    csvr::Options opts = csvr::Options().read_ahead(true).threads(2).utf8(true).batch_rows(500);
+    d = drain(csvr::arrow_open(sample, opts).get());
+    CHECK(d.format == "u" && d.batches >= 8 && d.rows == whole);  // 500 rows at most each
+    Table read;
+    for (const csvr::Range& range : csvr::split(sample, 3, opts)) {
+        Drained part = drain(csvr::arrow_open_range(sample, opts, range).get());
+        CHECK(part.rows.size() == range.records && part.names == d.names);
+        read.insert(read.end(), part.rows.begin(), part.rows.end());
+    }
+    CHECK(read == whole);
+    CHECK(drain(csvr::arrow_open_range(sample, csvr::split(sample, 2).back()).get()).rows.size() ==
+          csvr::split(sample, 2).back().records);
+
+    // Bad data fails in get_next, naming the record; truncate_ragged drops the extra fields.
+    const std::string wide = "a,b\n1,2\n3,4,5\n";
+    d = drain(csvr::arrow_from_bytes(wide).get());
+    CHECK(d.error == EINVAL && d.rows.size() == 1);
+    CHECK(contains(d.message, "line 3"));
+    d = drain(csvr::arrow_from_bytes(wide, csvr::Options().truncate_ragged(true)).get());
+    CHECK(d.error == 0 && (d.rows == Table{{Cell("1"), Cell("2")}, {Cell("3"), Cell("4")}}));
+
+    // Opening fails as a Reader's does, throwing csvr::Error.
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_IO, csvr::arrow_open(sample + ".missing"));
+    CHECK(e.os_error() == ENOENT);
+    EXPECT_ERROR(CSVR_ERR_IO, csvr::arrow_open(sample + ".missing", opts));
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::arrow_from_bytes(data, csvr::Options().quote(',')));
+    EXPECT_ERROR(CSVR_ERR_UTF8, csvr::arrow_from_bytes("\xff\n", csvr::Options().utf8(true)));
+    const csvr::Range outside{1u << 30, (1u << 30) + 1, 1, 1, 1};
+    EXPECT_ERROR(CSVR_ERR_INVALID, csvr::arrow_open_range(sample, outside));
+    // The new setters, on a moved-from Options, report its NULL handle.
+    csvr::Options kept = std::move(opts);
+    EXPECT_ERROR(CSVR_ERR_NULL, opts.batch_rows(2));
+    EXPECT_ERROR(CSVR_ERR_NULL, opts.truncate_ragged(true));
+}
+
+void test_reader_arrow_stream() {
+    const std::string sample = CSVR_ROOT_DIR "/examples/data/sample.csv";
+    csvr::Reader oracle = csvr::Reader::open(sample);
+    const Table whole = table_of(oracle, 7);
+    const struct {
+        csvr::ArrowStrings strings;
+        const char* format;
+    } layouts[] = {{csvr::ArrowStrings::String, "z"},
+                   {csvr::ArrowStrings::LargeString, "Z"},
+                   {csvr::ArrowStrings::StringView, "vz"}};
+    for (const auto& layout : layouts) {
+        for (bool ahead : {false, true}) {
+            // A reader that already yielded 10 records streams exactly the rest.
+            csvr::Reader reader = csvr::Reader::open(sample, csvr::Options().read_ahead(ahead).batch_rows(1000));
+            std::size_t yielded = 0;
+            for (const csvr::Record& record : reader) {
+                CHECK(record[0] == *whole[yielded][0]);
+                if (++yielded == 10) {
+                    break;
+                }
+            }
+            csvr::ArrowStream rest = reader.arrow_stream(layout.strings);
+            CHECK(!reader.next());
+            Drained d = drain(rest.get());
+            CHECK(d.format == layout.format && d.names.size() == 7 && d.batches >= 4);
+            CHECK(d.rows == Table(whole.begin() + 10, whole.end()));
+        }
+    }
+    // Nothing read: every record. Read to the end: none.
+    csvr::Reader fresh = csvr::Reader::open(sample);
+    CHECK(drain(fresh.arrow_stream().get()).rows == whole);
+    csvr::Reader done = csvr::Reader::open(sample);
+    CHECK(done.count() == 4000);
+    Drained d = drain(done.arrow_stream().get());
+    CHECK(d.rows.empty() && d.names.size() == 7 && d.batches == 0);
+    // Without a header the first record left gives the columns.
+    csvr::Reader headerless = csvr::Reader::from_bytes("1,2\n3,4\n5\n", csvr::Options().has_header(false));
+    CHECK(headerless.next());
+    d = drain(headerless.arrow_stream().get());
+    CHECK((d.names == std::vector<std::string>{"column_1", "column_2"}));
+    CHECK((d.rows == Table{{Cell("3"), Cell("4")}, {Cell("5"), std::nullopt}}));
+
+    // An unknown layout throws, and leaves the reader as it was.
+    csvr::Reader bad = csvr::Reader::open(sample);
+    CHECK(bad.next());
+    csvr::Error e = EXPECT_ERROR(CSVR_ERR_INVALID, bad.arrow_stream(static_cast<csvr::ArrowStrings>(7)));
+    CHECK(contains(e.what(), "7"));
+    CHECK(bad.next() && bad.record()[0] == *whole[1][0]);
+    csvr::Reader moved_from = std::move(bad);
+    EXPECT_ERROR(CSVR_ERR_NULL, bad.arrow_stream());
+}
+
 }  // namespace
 
 int main() {
@@ -488,6 +736,9 @@ int main() {
     test_streams_and_fds();
     test_summaries();
     test_columns();
+    test_arrow_stream_ownership();
+    test_arrow_streams();
+    test_reader_arrow_stream();
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed > 0 ? 1 : 0;
 }
