@@ -959,6 +959,65 @@ enum csvr_status csvr_options_set_batch_rows(struct csvr_options *opts, size_t r
 enum csvr_status csvr_options_set_truncate_ragged(struct csvr_options *opts, bool yes);
 
 /**
+ * A released `struct ArrowArrayStream` on the heap, for a binding whose own memory may
+ * move or be freed while a consumer still holds the stream (a Python capsule): fill it
+ * with `csvr_arrow_open` or the like, and free it with `csvr_arrow_stream_free`.
+ * NULL only if memory runs out.
+ *
+ * ```c
+ * struct ArrowArrayStream *s = csvr_arrow_stream_new();
+ * if (s != NULL && csvr_arrow_open("data.csv", NULL, s) == CSVR_OK) {
+ *     // ... s->get_next(s, &batch) ...
+ * }
+ * csvr_arrow_stream_free(s); // releases it first if nobody did
+ * ```
+ */
+struct ArrowArrayStream *csvr_arrow_stream_new(void);
+
+/**
+ * Releases `stream` if it is live (its `release` is not NULL: nobody moved it out or
+ * released it), then frees it. NULL is a no-op.
+ *
+ * # Safety
+ * `stream` is NULL or came from `csvr_arrow_stream_new` and was not freed before.
+ */
+void csvr_arrow_stream_free(struct ArrowArrayStream *stream);
+
+/**
+ * A released `struct ArrowSchema` on the heap (as `csvr_arrow_stream_new`, for a
+ * stream's `get_schema`); free it with `csvr_arrow_schema_free`. NULL only if memory
+ * runs out.
+ */
+struct ArrowSchema *csvr_arrow_schema_new(void);
+
+/**
+ * Releases `schema` if it is live, then frees it. NULL is a no-op.
+ *
+ * # Safety
+ * `schema` is NULL or came from `csvr_arrow_schema_new` and was not freed before.
+ */
+void csvr_arrow_schema_free(struct ArrowSchema *schema);
+
+/**
+ * The destructor of a PyCapsule named `arrow_array_stream` whose pointer came from
+ * `csvr_arrow_stream_new`: releases the stream if no consumer took it, and frees it
+ * (`csvr_arrow_stream_free`), with Python's pending exception, if any, kept.
+ *
+ * # Safety
+ * Called by CPython (holding the GIL) with such a capsule.
+ */
+void csvr_pycapsule_stream_destructor(void *capsule);
+
+/**
+ * The destructor of a PyCapsule named `arrow_schema` whose pointer came from
+ * `csvr_arrow_schema_new` (as `csvr_pycapsule_stream_destructor`).
+ *
+ * # Safety
+ * Called by CPython (holding the GIL) with such a capsule.
+ */
+void csvr_pycapsule_schema_destructor(void *capsule);
+
+/**
  * Opens the CSV file at `path` (a NUL-terminated path; on Unix any bytes, as the OS
  * takes them) with `opts` (NULL = defaults). The options are copied: `opts` may be freed
  * at once. The file is streamed; it is never held in memory whole. With `has_header` on,

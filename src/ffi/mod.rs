@@ -15,6 +15,7 @@ mod count;
 mod input;
 mod last_error;
 mod options;
+mod pycapsule;
 mod reader;
 mod summary;
 
@@ -26,6 +27,7 @@ pub use input::{
 };
 pub use last_error::{csvr_last_error_message, csvr_last_error_os_error, csvr_last_error_position};
 pub use options::*;
+pub use pycapsule::*;
 pub use reader::*;
 pub use summary::*;
 

@@ -1,14 +1,15 @@
 """The Arrow PyCapsule interface with ctypes alone: a library ``ArrowArrayStream`` handed to
 pyarrow, polars, DuckDB or pandas as a PyCapsule named ``arrow_array_stream``.
 
-No capsule destructor. A destructor written with ctypes is a Python callback, and CPython
-runs a capsule's destructor even while an exception is being raised (a consumer such as
-``pyarrow.table`` drops the capsule on its error path): a ctypes callback run then turns
-that exception into a ``SystemError``, whatever it does. So each capsule is made without
-one and kept in :data:`_HELD`; a capsule that nobody else references any more is dropped
-there by :func:`sweep` (at the next export and after each garbage collection), which first
-releases its stream if no consumer took it. A consumer that takes the stream (pyarrow,
-polars and DuckDB move it out, setting ``release`` to NULL) owns it from then on.
+The stream lives on the library's heap (``csvr_arrow_stream_new``), and the capsule's
+destructor is the library's ``csvr_pycapsule_stream_destructor``: dropping a capsule that
+no consumer took releases its stream and frees it. A destructor written in Python could
+not do this safely: CPython runs a capsule's destructor even while an exception is being
+raised (a consumer such as ``pyarrow.table`` drops the capsule on its error path), and a
+ctypes callback run then turns that exception into a ``SystemError``. The library's
+destructor sets the exception aside while it releases. A consumer that takes the stream
+(pyarrow, polars and DuckDB move it out, setting ``release`` to NULL) owns it from then
+on; the destructor then only frees the emptied struct.
 
 A stream that reads a Python file object calls back into Python (the reader's read
 callback), so the objects behind that callback must live exactly as long as the stream:
@@ -22,10 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import gc
 import itertools
-import sys
-import threading
 from typing import Any, Callable, Optional
 
 from ._errors import Error, InvalidArgumentError
@@ -36,6 +34,7 @@ from ._lib import (
     StreamGetLastError,
     StreamGetNext,
     StreamGetSchema,
+    lib,
 )
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
     "export_stream",
     "handed_over",
     "requested_strings",
-    "sweep",
 ]
 
 #: ``csvr_arrow_strings``: 32-bit offsets (``utf8``/``binary``), 64-bit offsets
@@ -118,55 +116,13 @@ def requested_strings(requested_schema: object) -> int:
     return layouts.pop() if len(layouts) == 1 else STRING
 
 
-# -- capsules: made without a destructor, dropped here once nobody references them --
+# -- capsules: the library's structs, freed by the library's destructors --
 
-#: key -> (capsule, the stream or schema it points to, which lives as long as this).
-_HELD: dict[int, tuple[object, Any]] = {}
-_keys = itertools.count(1)  # never 0: a NULL private_data is no key
-_sweeping = threading.Lock()
+#: The library's PyCapsule destructors, as the C function pointers PyCapsule_New takes.
+_STREAM_DESTRUCTOR = ctypes.cast(lib.csvr_pycapsule_stream_destructor, ctypes.c_void_p).value
+_SCHEMA_DESTRUCTOR = ctypes.cast(lib.csvr_pycapsule_schema_destructor, ctypes.c_void_p).value
 
-
-def _unreferenced_count() -> int:
-    """What ``sys.getrefcount`` says of a capsule in :data:`_HELD` that nobody else holds,
-    measured as :func:`sweep` measures it (the count differs between Python versions)."""
-    probe = ctypes.c_int()
-    capsule = _capsule_new(ctypes.addressof(probe), _STREAM_NAME_AT, None)
-    entry = (capsule, probe)
-    del capsule
-    return _refcount_of_first(entry)
-
-
-def _refcount_of_first(entry: tuple[object, Any]) -> int:
-    return sys.getrefcount(entry[0])
-
-
-_UNREFERENCED = _unreferenced_count()
-
-
-def sweep() -> None:
-    """Drop the capsules that only :data:`_HELD` still references, releasing each one's
-    stream (or schema) first if no consumer took it. Skipped while another sweep runs
-    (another thread, or a garbage collection in the middle of this one)."""
-    if not _HELD or not _sweeping.acquire(blocking=False):
-        return
-    try:
-        for key, entry in list(_HELD.items()):
-            if _refcount_of_first(entry) > _UNREFERENCED:
-                continue
-            del _HELD[key]
-            struct = entry[1]
-            if struct.release:
-                struct.release(ctypes.addressof(struct))
-    finally:
-        _sweeping.release()
-
-
-def _after_collection(phase: str, _info: dict[str, int]) -> None:
-    if phase == "stop":
-        sweep()
-
-
-gc.callbacks.append(_after_collection)
+_keys = itertools.count(1)  # relay keys, never 0: a NULL private_data is no key
 
 
 def export_stream(fill: Callable[[int], None], keep: Optional[Any] = None) -> object:
@@ -176,41 +132,40 @@ def export_stream(fill: Callable[[int], None], keep: Optional[Any] = None) -> ob
     ``keep``: what the stream calls back into (a reader's :class:`~csvr._source.Input`
     over a file object), closed when the stream is released, or here if ``fill`` fails.
     """
-    sweep()
-    stream = ArrowArrayStream()
-    address = ctypes.addressof(stream)
-    if keep is None:
-        fill(address)
-    else:
-        _Relay.wrap(fill, keep, address)
+    address = lib.csvr_arrow_stream_new()
+    if not address:
+        if keep is not None:
+            keep.close()
+        raise MemoryError("csvr_arrow_stream_new: out of memory")
     try:
-        capsule = _capsule_new(address, _STREAM_NAME_AT, None)
+        if keep is None:
+            fill(address)
+        else:
+            _Relay.wrap(fill, keep, address)
+        return _capsule_new(address, _STREAM_NAME_AT, _STREAM_DESTRUCTOR)
     except BaseException:
-        stream.release(address)
+        lib.csvr_arrow_stream_free(address)  # releases the stream (and the relay) if made
         raise
-    _HELD[next(_keys)] = (capsule, stream)
-    return capsule
 
 
 def export_schema(stream_capsule: object) -> object:
     """A capsule named ``arrow_schema`` holding the schema of the stream in
     ``stream_capsule`` (one :func:`export_stream` made, not yet consumed)."""
-    sweep()
     address = _capsule_pointer(stream_capsule, _STREAM_NAME.value)
     stream = _stream_at(address)
-    schema = ArrowSchema()
-    status = stream.get_schema(address, ctypes.addressof(schema))
-    if status != 0:
-        message = stream.get_last_error(address)
-        text = ctypes.string_at(message).decode("utf-8", "replace") if message else ""
-        raise Error(f"cannot get the Arrow stream's schema (errno {status}): {text}")
+    schema = lib.csvr_arrow_schema_new()
+    if not schema:
+        raise MemoryError("csvr_arrow_schema_new: out of memory")
     try:
-        capsule = _capsule_new(ctypes.addressof(schema), _SCHEMA_NAME_AT, None)
+        status = stream.get_schema(address, schema)
+        if status != 0:
+            message = stream.get_last_error(address)
+            text = ctypes.string_at(message).decode("utf-8", "replace") if message else ""
+            raise Error(f"cannot get the Arrow stream's schema (errno {status}): {text}")
+        return _capsule_new(schema, _SCHEMA_NAME_AT, _SCHEMA_DESTRUCTOR)
     except BaseException:
-        schema.release(ctypes.addressof(schema))
+        lib.csvr_arrow_schema_free(schema)
         raise
-    _HELD[next(_keys)] = (capsule, schema)
-    return capsule
 
 
 # -- relays: streams that call back into Python --

@@ -249,6 +249,12 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     ),
     "csvr_options_set_batch_rows": (_status, [OptionsPtr, ctypes.c_size_t]),
     "csvr_options_set_truncate_ragged": (_status, [OptionsPtr, ctypes.c_bool]),
+    "csvr_arrow_stream_new": (_streamp, []),
+    "csvr_arrow_stream_free": (None, [_streamp]),
+    "csvr_arrow_schema_new": (ctypes.c_void_p, []),
+    "csvr_arrow_schema_free": (None, [ctypes.c_void_p]),
+    "csvr_pycapsule_stream_destructor": (None, [ctypes.c_void_p]),
+    "csvr_pycapsule_schema_destructor": (None, [ctypes.c_void_p]),
     "csvr_reader_open": (_status, [ctypes.c_char_p, OptionsPtr, ctypes.POINTER(ReaderPtr)]),
     "csvr_reader_from_bytes": (
         _status,

@@ -21,7 +21,7 @@ from typing import (
     overload,
 )
 
-from ._arrow import STRING, export_schema, export_stream, handed_over, requested_strings, sweep
+from ._arrow import STRING, export_schema, export_stream, handed_over, requested_strings
 from ._errors import InvalidArgumentError, Status, Utf8Error, check, raise_status
 from ._lib import Batch, ByteAddress, CPosition, ReaderPtr, lib
 from ._options import make_options
@@ -716,9 +716,9 @@ class Reader(Generic[Field]):
             self._rows.clear()  # ends any loop still holding the old iterator
             if ptr is not None:
                 lib.csvr_reader_free(ptr)
-            if self._pending is not None:
-                self._pending = None  # a stream only __arrow_c_schema__ asked for
-                sweep()
+            # A stream only __arrow_c_schema__ asked for: its capsule's destructor
+            # releases it when this was the last reference.
+            self._pending = None
             # After the free: the library may call a file object's callback until then.
             source_input, self._input = self._input, None
             if source_input is not None:
