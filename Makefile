@@ -24,7 +24,7 @@ FUZZ_TARGETS := differential c_api split
 export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
-        test-bench test-readme test-install lint bench bench-tools bench-zsv bench-memory test-fuzz \
+        test-bench test-readme test-install lint bench bench-arrow bench-venv bench-tools bench-zsv bench-memory test-fuzz \
         fuzz-tools test-aarch64 install uninstall clean _run
 
 ## run: build everything and count the bundled sample through Python and the C example;
@@ -152,17 +152,33 @@ bench-zsv:
 	  echo "note: zsv not built: its build failed (see $(ZSV_DIR)/build.log); the benchmark skips it"; \
 	fi
 
-## test-bench: the benchmark at 4 MiB, one run: proves it runs, measures nothing, and checks
-## that every csvr reader of the reading section agrees with the csv crate (`ok:` lines)
-test-bench: bench-tools examples python
+## test-bench: the benchmarks at 4 MiB, one run: proves they run, measures nothing, and
+## checks that every csvr reader of the reading section, and every Arrow consumer of
+## csvr's streams, agrees with the csv crate (`ok:` lines)
+test-bench: bench-tools examples python $(PY_TEST_STAMP)
 	$(VPY) bench/run.py --small
+	$(VPY) bench/arrow.py --small
 
-## bench: the side-by-side benchmark (SIZE=1024 MiB corpora in bench/out; takes a while)
-bench: bench-tools examples
+## bench-venv: the benchmarks' own virtualenv: their contenders (bench/requirements.txt)
+## and this csvr
+bench-venv:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.txt
 	$(BENCH_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+
+## bench: the side-by-side benchmark (SIZE=1024 MiB corpora in bench/out; takes a while)
+bench: bench-tools examples bench-venv
 	$(BENCH_VENV)/bin/python bench/run.py --size $(SIZE)
+
+## bench-arrow: whole files into tables of string columns: csvr's Arrow stream into
+## pyarrow, polars and DuckDB beside their own CSV readers (SIZE MiB corpora, the real
+## files REAL="a.csv b.csv" or the largest in ../shared/corpus), then one STREAM_SIZE MiB
+## file streamed batch by batch (0: skip it)
+STREAM_SIZE ?= 4096
+REAL ?=
+bench-arrow: bench-tools bench-venv
+	$(BENCH_VENV)/bin/python bench/arrow.py --size $(SIZE) --stream-size $(STREAM_SIZE) \
+	  $(foreach r,$(REAL),--real $(r))
 
 fuzz-tools:
 	command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
