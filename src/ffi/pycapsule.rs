@@ -35,7 +35,7 @@ use crate::arrow::{ArrowArrayStream, ArrowSchema};
 /// ```
 #[no_mangle]
 pub extern "C" fn csvr_arrow_stream_new() -> *mut ArrowArrayStream {
-    catch_unwind(|| Box::into_raw(Box::new(ArrowArrayStream::empty()))).unwrap_or(ptr::null_mut())
+    new_released(ArrowArrayStream::empty)
 }
 
 /// Releases `stream` if it is live (its `release` is not NULL: nobody moved it out or
@@ -45,19 +45,8 @@ pub extern "C" fn csvr_arrow_stream_new() -> *mut ArrowArrayStream {
 /// `stream` is NULL or came from `csvr_arrow_stream_new` and was not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn csvr_arrow_stream_free(stream: *mut ArrowArrayStream) {
-    if stream.is_null() {
-        return;
-    }
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: per the contract, `stream` is a live box from csvr_arrow_stream_new;
-        // its release callback, if set, is the one its producer wrote, called once.
-        unsafe {
-            if let Some(release) = (*stream).release {
-                release(stream);
-            }
-            drop(Box::from_raw(stream));
-        }
-    }));
+    // SAFETY: the caller's contract.
+    unsafe { release_and_free(stream) }
 }
 
 /// A released `struct ArrowSchema` on the heap (as `csvr_arrow_stream_new`, for a
@@ -65,7 +54,7 @@ pub unsafe extern "C" fn csvr_arrow_stream_free(stream: *mut ArrowArrayStream) {
 /// runs out.
 #[no_mangle]
 pub extern "C" fn csvr_arrow_schema_new() -> *mut ArrowSchema {
-    catch_unwind(|| Box::into_raw(Box::new(ArrowSchema::empty()))).unwrap_or(ptr::null_mut())
+    new_released(ArrowSchema::empty)
 }
 
 /// Releases `schema` if it is live, then frees it. NULL is a no-op.
@@ -74,16 +63,48 @@ pub extern "C" fn csvr_arrow_schema_new() -> *mut ArrowSchema {
 /// `schema` is NULL or came from `csvr_arrow_schema_new` and was not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn csvr_arrow_schema_free(schema: *mut ArrowSchema) {
-    if schema.is_null() {
+    // SAFETY: the caller's contract.
+    unsafe { release_and_free(schema) }
+}
+
+/// An Arrow C struct, which its `release` callback (NULL once released) empties.
+trait Released {
+    fn release(&self) -> Option<unsafe extern "C" fn(*mut Self)>;
+}
+
+impl Released for ArrowArrayStream {
+    fn release(&self) -> Option<unsafe extern "C" fn(*mut Self)> {
+        self.release
+    }
+}
+
+impl Released for ArrowSchema {
+    fn release(&self) -> Option<unsafe extern "C" fn(*mut Self)> {
+        self.release
+    }
+}
+
+/// `empty()` boxed, or NULL if the allocation panics.
+fn new_released<T>(empty: fn() -> T) -> *mut T {
+    catch_unwind(|| Box::into_raw(Box::new(empty()))).unwrap_or(ptr::null_mut())
+}
+
+/// Releases the struct at `p` if it is live, then frees its box. NULL is a no-op.
+///
+/// # Safety
+/// `p` is NULL or came from [`new_released`] and was not freed before.
+unsafe fn release_and_free<T: Released>(p: *mut T) {
+    if p.is_null() {
         return;
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: as in csvr_arrow_stream_free.
+        // SAFETY: per the contract, `p` is a live box from new_released; its release
+        // callback, if set, is the one its producer wrote, called once.
         unsafe {
-            if let Some(release) = (*schema).release {
-                release(schema);
+            if let Some(release) = (*p).release() {
+                release(p);
             }
-            drop(Box::from_raw(schema));
+            drop(Box::from_raw(p));
         }
     }));
 }
