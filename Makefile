@@ -25,7 +25,7 @@ export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
         test-bench test-readme test-install lint bench bench-arrow bench-venv bench-tools bench-zsv bench-memory test-fuzz \
-        fuzz-tools test-aarch64 install uninstall clean _run
+        fuzz-tools test-aarch64 install uninstall clean _run node test-node
 
 ## run: build everything and count the bundled sample through Python and the C example;
 ## builds only what changed since the last run
@@ -38,6 +38,11 @@ _run: python examples
 	@$(VPY) -m csvr count $(SAMPLE)
 	@echo "== C: bindings/c/csvr-count $(SAMPLE)"
 	@./bindings/c/csvr-count $(SAMPLE)
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory node && \
+	  echo "== Node.js: require('./bindings/node').count('$(SAMPLE)')" && \
+	  node -p "require('./bindings/node').count('$(SAMPLE)')"; \
+	else echo "== Node.js: skipped (no node and npm)"; fi
 
 ## test: every test suite (Rust, C and C++ plainly, with valgrind and sanitizers, the
 ## README's C program, an install built against with pkg-config, Python, a benchmark smoke
@@ -102,6 +107,20 @@ $(PY_TEST_STAMP): $(VPY) $(PY_TEST_REQUIREMENTS)
 
 test-python: python $(PY_TEST_STAMP)
 	$(VPY) -m pytest -q -rs tests/python
+
+## node: the Node.js binding's dependency (koffi, from npm, with its prebuilt binaries: its
+## install script is not needed and not run), reinstalled when package-lock.json changes
+NODE_STAMP := bindings/node/node_modules/.csvr-installed
+node: lib $(NODE_STAMP)
+
+$(NODE_STAMP): bindings/node/package.json bindings/node/package-lock.json
+	cd bindings/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## test-node: the Node.js binding's tests (node --test): the conformance suite, its own
+## behaviour (errors, closing, leaks, worker threads, ESM) and the header's prototypes
+test-node: node
+	cd bindings/node && node --expose-gc --test test/
 
 ## test-readme: the C program in README.md's "## C" section compiles and runs
 test-readme: lib

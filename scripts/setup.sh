@@ -59,6 +59,8 @@ python_has_venv || want_apt python3-venv "the Python virtualenv in .venv"
 if [ "$mode" = test ]; then
   have valgrind || want_apt valgrind "the C and C++ tests under valgrind"
   have pkg-config || want_apt pkg-config "the install test (building programs with pkg-config)"
+  have node || want_apt nodejs "the Node.js binding's tests"
+  have npm || want_apt npm "installing the Node.js binding's dependency (koffi)"
   have qemu-aarch64 || want_apt qemu-user "running the AArch64 unit tests"
   if ! have aarch64-linux-gnu-gcc; then
     want_apt gcc-aarch64-linux-gnu "linking the AArch64 unit tests"
@@ -98,6 +100,8 @@ skip() { # suite message
   printf '%s\t%s\n' "$1" "SKIPPED: $2" >>"$skipped"
 }
 
+{ have node && have npm; } ||
+  skip node "node needs Node.js 18 or later and npm; $(how_apt nodejs npm)"
 have valgrind ||
   skip c-valgrind "c-valgrind needs valgrind; $(how_apt valgrind)"
 have pkg-config ||

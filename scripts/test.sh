@@ -9,9 +9,10 @@
 # suite that cannot run here is reported as skipped, with what it needs. Each suite's full
 # output is in target/test-logs/<suite>.log.
 #
-# What the numbers count: tests (Rust: libtest's tests; Python: pytest's; C and C++: the
-# checks each test program counts, summed over its runs), and, for the suites that are one
-# run each (readme, install, fuzz, bench), one per check the suite prints as `ok: ...`.
+# What the numbers count: tests (Rust: libtest's tests; Python: pytest's; Node: node
+# --test's; C and C++: the checks each test program counts, summed over its runs), and,
+# for the suites that are one run each (readme, install, fuzz, bench), one per check the
+# suite prints as `ok: ...`.
 # A test that printed a `SKIPPED: ...` line (the corpus test without the corpus) counts as
 # skipped, not passed; a suite that could not run at all counts as one skipped; a suite
 # that failed without saying which test failed counts as one failed.
@@ -19,15 +20,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # suite: the make target that runs it, and how its output counts tests.
-SUITES=(rust c c-valgrind readme install python bench aarch64 fuzz)
+SUITES=(rust c c-valgrind readme install python node bench aarch64 fuzz)
 declare -A TARGET=(
   [rust]=test-rust [c]=test-c [c-valgrind]=test-c-valgrind [readme]=test-readme
-  [install]=test-install [python]=test-python [bench]=test-bench [aarch64]=test-aarch64
+  [install]=test-install [python]=test-python [node]=test-node [bench]=test-bench
+  [aarch64]=test-aarch64
   [fuzz]=test-fuzz
 )
 declare -A KIND=(
   [rust]=libtest [c]=ctest [c-valgrind]=ctest [readme]=checks [install]=checks
-  [python]=pytest [bench]=checks [aarch64]=libtest [fuzz]=checks
+  [python]=pytest [node]=nodetest [bench]=checks [aarch64]=libtest [fuzz]=checks
 )
 
 if [ $# -gt 0 ]; then
@@ -73,6 +75,10 @@ count_tests() { # kind log exit-status -> sets p f s
             if ($(i+1) == "passed") p += $i; if ($(i+1) ~ /^(failed|errors?)$/) f += $i
             if ($(i+1) == "skipped") s += $i }
           } END { print p+0, f+0, s+0 }')
+      ;;
+    nodetest) # node --test ends with "# pass 50", "# fail 0", "# skipped 1"
+      read -r p f s < <(awk '/^# pass /{ p += $3 } /^# fail /{ f += $3 } /^# skipped /{ s += $3 }
+        END { print p+0, f+0, s+0 }' "$log")
       ;;
     ctest) # each test program ends with "[name: ]N passed, M failed" (check_summary)
       read -r p f < <(awk '{ sub(/^[A-Za-z0-9_]+: /, "") }
