@@ -24,7 +24,7 @@ FUZZ_TARGETS := differential c_api split
 export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
-        test-bench test-readme test-install lint bench bench-arrow bench-venv bench-tools bench-zsv bench-memory test-fuzz \
+        test-bench test-readme test-install lint bench bench-arrow bench-node bench-venv bench-tools bench-zsv bench-memory test-fuzz \
         fuzz-tools test-aarch64 install uninstall clean _run node test-node
 
 ## run: build everything and count the bundled sample through Python and the C example;
@@ -188,6 +188,14 @@ bench-venv:
 ## bench: the side-by-side benchmark (SIZE=1024 MiB corpora in bench/out; takes a while)
 bench: bench-tools examples bench-venv
 	$(BENCH_VENV)/bin/python bench/run.py --size $(SIZE)
+
+## bench-node: the Node.js figure (bench/node/bench.js): csvr's Reader against the csv-parse
+## package (installed in bench/node only) and readFileSync + split, on FILE (default: the
+## SIZE MiB numeric corpus)
+bench-node: bench-tools node
+	cd bench/node && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+	test -f bench/out/numeric.csv || $(LIBDIR)/gen-corpus bench/out $(SIZE) numeric
+	node bench/node/bench.js $(or $(FILE),bench/out/numeric.csv)
 
 ## bench-arrow: whole files into tables of string columns: csvr's Arrow stream into
 ## pyarrow, polars and DuckDB beside their own CSV readers (SIZE MiB corpora, the real
