@@ -18,7 +18,8 @@
 //!   "error": null or {"status", "name", "line", "byte", "record"},  (reading's first error)
 //!   "count": N or null, "count_error": null or an error as above }
 //! ```
-//! A field is a JSON string when it is UTF-8, else `{"hex": "..."}` (its bytes).
+//! A field is a JSON string when it is UTF-8, else `{"hex": "..."}` (its bytes). A case's
+//! `file` is absolute for the corpus cases (see `corpus_expectations_for_the_bindings`).
 
 mod common;
 
@@ -311,5 +312,52 @@ fn csvrs_rust_reader_and_count_give_every_expectation() {
         assert_eq!(got.error, want.error, "{}", c.name);
         let count = csvr::count_bytes(&data, &options(&d)).map_err(|e| (e.kind(), e.position()));
         assert_eq!(count, oracle_count(&d, &data), "{}", c.name);
+    }
+}
+
+/// The corpus beside the checkout (`../shared/corpus`, or where `CSVR_CORPUS` says).
+fn corpus_dir() -> PathBuf {
+    match std::env::var_os("CSVR_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => root().join("../shared/corpus"),
+    }
+}
+
+fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            csv_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "csv") {
+            out.push(path);
+        }
+    }
+}
+
+/// The corpus as cases too, for the bindings' tests: each file read raw with the default
+/// options, its expectations written to `target/conformance/corpus/` (made here, never
+/// committed: the corpus is not ours). A binding runs them when the corpus exists.
+#[test]
+fn corpus_expectations_for_the_bindings() {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        println!("SKIPPED: corpus conformance cases: {} is absent", dir.display());
+        return;
+    }
+    let out = root().join("target/conformance/corpus");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let mut files = vec![];
+    csv_files(&dir, &mut files);
+    files.sort();
+    assert!(!files.is_empty(), "no CSV file in {}", dir.display());
+    for path in files {
+        let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+        let name = format!("corpus__{}", relative.trim_end_matches(".csv").replace('/', "__"));
+        let c = Case {
+            utf8: false,
+            ..case(leak(name), leak(path.to_string_lossy().into_owned()))
+        };
+        std::fs::write(out.join(format!("{}.json", c.name)), expected_json(&c)).unwrap();
     }
 }

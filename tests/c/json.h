@@ -100,8 +100,15 @@ static bool json_hex4(json_cursor *c, uint32_t *out) {
 
 /* A string at c (past its opening quote): its bytes, malloc'ed, in *out and *len. */
 static bool json_parse_string(json_cursor *c, char **out, size_t *len) {
-    /* Decoded, a string is never longer than its escaped form. */
-    char *s = (char *)malloc((size_t)(c->end - c->at) + 1);
+    /* Decoded, a string is never longer than its escaped form: find where that ends. */
+    const char *close = c->at;
+    while (close < c->end && *close != '"') {
+        close += *close == '\\' ? 2 : 1;
+    }
+    if (close >= c->end) {
+        return false;
+    }
+    char *s = (char *)malloc((size_t)(close - c->at) + 1);
     size_t n = 0;
     if (s == NULL) {
         return false;

@@ -142,15 +142,28 @@ void run_case(const std::filesystem::path& json_path) {
 }  // namespace
 
 int main() {
+    const std::filesystem::path root(CSVR_ROOT_DIR);
     int cases = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(CSVR_ROOT_DIR "/tests/conformance/expected")) {
-        if (entry.path().extension() == ".json") {
-            run_case(entry.path());
-            cases++;
+    auto run_dir = [&](const std::filesystem::path& dir) {
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            if (entry.path().extension() == ".json") {
+                run_case(entry.path());
+                cases++;
+            }
         }
-    }
+    };
+    run_dir(root / "tests/conformance/expected");
     g_case = "suite";
     CHECK(cases >= 15);
+    // The corpus's cases, made by `make conformance-corpus` when the corpus is there.
+    if (std::filesystem::is_directory(root / "../shared/corpus")) {
+        const int before = cases;
+        run_dir(root / "target/conformance/corpus");
+        g_case = "suite";
+        CHECK(cases > before);
+    } else {
+        std::printf("note: ../shared/corpus is absent: the corpus cases are skipped\n");
+    }
     std::printf("test_cpp_conformance: %d cases\n", cases);
     std::printf("%d passed, %d failed\n", g_passed, g_failed);
     return g_failed == 0 ? 0 : 1;

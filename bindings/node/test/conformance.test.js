@@ -10,10 +10,21 @@ const csvr = require('..');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const EXPECTED = path.join(ROOT, 'tests', 'conformance', 'expected');
-const cases = fs
-  .readdirSync(EXPECTED)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(fs.readFileSync(path.join(EXPECTED, f), 'utf8')));
+// The corpus's cases, made by `make conformance-corpus` when the corpus is there.
+const CORPUS = process.env.CSVR_CORPUS || path.join(ROOT, '..', 'shared', 'corpus');
+const CORPUS_EXPECTED = path.join(ROOT, 'target', 'conformance', 'corpus');
+const hasCorpus = fs.existsSync(CORPUS);
+
+function load(dir) {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+}
+
+const committed = load(EXPECTED);
+const corpus = hasCorpus && fs.existsSync(CORPUS_EXPECTED) ? load(CORPUS_EXPECTED) : [];
+const cases = [...committed, ...corpus];
 
 /** A JSON field: a string (UTF-8), or {hex} for other bytes; a Buffer in raw mode. */
 function field(value, raw) {
@@ -33,11 +44,15 @@ function assertError(error, want) {
 }
 
 test('the suite is there', () => {
-  assert.ok(cases.length >= 15);
+  assert.ok(committed.length >= 15);
+});
+
+test('the corpus cases are there', { skip: !hasCorpus && `${CORPUS} is absent` }, () => {
+  assert.ok(corpus.length > 0, 'run `make conformance-corpus` first');
 });
 
 for (const c of cases) {
-  const file = path.join(ROOT, c.file);
+  const file = path.resolve(ROOT, c.file); // relative to the checkout, or absolute
   const raw = !c.options.utf8;
 
   test(`reading ${c.name}`, () => {
