@@ -25,7 +25,7 @@ export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
         test-bench test-readme test-install lint bench bench-arrow bench-node bench-venv bench-tools bench-zsv bench-memory test-fuzz \
-        fuzz-tools test-aarch64 install uninstall clean _run node test-node
+        fuzz-tools test-aarch64 install uninstall clean _run node test-node test-go test-java conformance-corpus
 
 ## run: build everything and count the bundled sample through Python and the C example;
 ## builds only what changed since the last run
@@ -88,11 +88,11 @@ test-rust:
 	$(CARGO) test --doc
 
 ## test-c: the C and C++ tests, plainly and with AddressSanitizer and UBSan
-test-c: lib
+test-c: lib conformance-corpus
 	$(MAKE) -C tests/c check asan
 
 ## test-c-valgrind: the C and C++ tests under valgrind
-test-c-valgrind: lib
+test-c-valgrind: lib conformance-corpus
 	$(MAKE) -C tests/c valgrind
 
 ## test-python: the Python tests, with the Arrow consumers they hand streams to (pyarrow,
@@ -105,7 +105,7 @@ $(PY_TEST_STAMP): $(VPY) $(PY_TEST_REQUIREMENTS)
 	$(VPY) -m pip install --quiet -r $(PY_TEST_REQUIREMENTS)
 	@touch $@
 
-test-python: python $(PY_TEST_STAMP)
+test-python: python $(PY_TEST_STAMP) conformance-corpus
 	$(VPY) -m pytest -q -rs tests/python
 
 ## node: the Node.js binding's dependency (koffi, from npm, with its prebuilt binaries: its
@@ -119,8 +119,27 @@ $(NODE_STAMP): bindings/node/package.json bindings/node/package-lock.json
 
 ## test-node: the Node.js binding's tests (node --test): the conformance suite, its own
 ## behaviour (errors, closing, leaks, worker threads, ESM) and the header's prototypes
-test-node: node
+test-node: node conformance-corpus
 	cd bindings/node && node --expose-gc --test test/
+
+## conformance-corpus: the conformance cases of ../shared/corpus's files (their csv-crate
+## expectations in target/conformance/corpus, made by the Rust test that writes them), which
+## every binding's tests run when the corpus is there
+conformance-corpus:
+	$(CARGO) test --release --test conformance corpus_expectations_for_the_bindings
+
+## test-go: the Go binding (bindings/go, cgo against target/release): go vet, then go test
+## (the conformance suite, the binding's own tests, the header's signatures)
+GO_ENV := CGO_ENABLED=1 CGO_CFLAGS="-I$(CURDIR)/include" \
+          CGO_LDFLAGS="-L$(LIBDIR) -Wl,-rpath,$(LIBDIR)"
+test-go: lib conformance-corpus
+	cd bindings/go && $(GO_ENV) go vet ./...
+	cd bindings/go && $(GO_ENV) go test -v -count=1 ./...
+
+## test-java: the Java binding (bindings/java: javac, JNA and JUnit 5 from Debian), built
+## and tested by its build.sh, which ends with "N passed, M failed"
+test-java: lib conformance-corpus
+	CSVR_LIBRARY=$(LIBDIR)/libcsvr.so bash bindings/java/build.sh
 
 ## test-readme: the C program in README.md's "## C" section compiles and runs
 test-readme: lib

@@ -61,6 +61,11 @@ if [ "$mode" = test ]; then
   have pkg-config || want_apt pkg-config "the install test (building programs with pkg-config)"
   have node || want_apt nodejs "the Node.js binding's tests"
   have npm || want_apt npm "installing the Node.js binding's dependency (koffi)"
+  have go || want_apt golang-go "the Go binding's tests"
+  have javac || want_apt openjdk-17-jdk-headless "the Java binding's tests"
+  [ -f /usr/share/java/jna.jar ] || want_apt libjna-java "the Java binding (JNA)"
+  [ -f /usr/share/java/junit-platform-console-standalone.jar ] ||
+    want_apt junit5 "the Java binding's tests (JUnit 5)"
   have qemu-aarch64 || want_apt qemu-user "running the AArch64 unit tests"
   if ! have aarch64-linux-gnu-gcc; then
     want_apt gcc-aarch64-linux-gnu "linking the AArch64 unit tests"
@@ -102,6 +107,13 @@ skip() { # suite message
 
 { have node && have npm; } ||
   skip node "node needs Node.js 18 or later and npm; $(how_apt nodejs npm)"
+have go ||
+  skip go "go needs Go 1.19 or later; $(how_apt golang-go)"
+if ! have javac; then
+  skip java "java needs a JDK 17; $(how_apt openjdk-17-jdk-headless)"
+elif [ ! -f /usr/share/java/jna.jar ] || [ ! -f /usr/share/java/junit-platform-console-standalone.jar ]; then
+  skip java "java needs JNA and JUnit 5; $(how_apt libjna-java junit5)"
+fi
 have valgrind ||
   skip c-valgrind "c-valgrind needs valgrind; $(how_apt valgrind)"
 have pkg-config ||

@@ -10,9 +10,9 @@
 # output is in target/test-logs/<suite>.log.
 #
 # What the numbers count: tests (Rust: libtest's tests; Python: pytest's; Node: node
-# --test's; C and C++: the checks each test program counts, summed over its runs), and,
-# for the suites that are one run each (readme, install, fuzz, bench), one per check the
-# suite prints as `ok: ...`.
+# --test's; Go: go test's, subtests too; Java: JUnit's; C and C++: the checks each test
+# program counts, summed over its runs), and, for the suites that are one run each
+# (readme, install, fuzz, bench), one per check the suite prints as `ok: ...`.
 # A test that printed a `SKIPPED: ...` line (the corpus test without the corpus) counts as
 # skipped, not passed; a suite that could not run at all counts as one skipped; a suite
 # that failed without saying which test failed counts as one failed.
@@ -20,16 +20,16 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # suite: the make target that runs it, and how its output counts tests.
-SUITES=(rust c c-valgrind readme install python node bench aarch64 fuzz)
+SUITES=(rust c c-valgrind readme install python node go java bench aarch64 fuzz)
 declare -A TARGET=(
   [rust]=test-rust [c]=test-c [c-valgrind]=test-c-valgrind [readme]=test-readme
-  [install]=test-install [python]=test-python [node]=test-node [bench]=test-bench
-  [aarch64]=test-aarch64
-  [fuzz]=test-fuzz
+  [install]=test-install [python]=test-python [node]=test-node [go]=test-go
+  [java]=test-java [bench]=test-bench [aarch64]=test-aarch64 [fuzz]=test-fuzz
 )
 declare -A KIND=(
   [rust]=libtest [c]=ctest [c-valgrind]=ctest [readme]=checks [install]=checks
-  [python]=pytest [node]=nodetest [bench]=checks [aarch64]=libtest [fuzz]=checks
+  [python]=pytest [node]=nodetest [go]=gotest [java]=ctest
+  [bench]=checks [aarch64]=libtest [fuzz]=checks
 )
 
 if [ $# -gt 0 ]; then
@@ -78,6 +78,10 @@ count_tests() { # kind log exit-status -> sets p f s
       ;;
     nodetest) # node --test ends with "# pass 50", "# fail 0", "# skipped 1"
       read -r p f s < <(awk '/^# pass /{ p += $3 } /^# fail /{ f += $3 } /^# skipped /{ s += $3 }
+        END { print p+0, f+0, s+0 }' "$log")
+      ;;
+    gotest) # go test -v: a "--- PASS: Name", "--- FAIL: ..." or "--- SKIP: ..." line a test
+      read -r p f s < <(awk '/^ *--- PASS: /{ p++ } /^ *--- FAIL: /{ f++ } /^ *--- SKIP: /{ s++ }
         END { print p+0, f+0, s+0 }' "$log")
       ;;
     ctest) # each test program ends with "[name: ]N passed, M failed" (check_summary)

@@ -1,0 +1,3 @@
+module csvr
+
+go 1.19
