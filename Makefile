@@ -43,6 +43,16 @@ _run: python examples
 	  echo "== Node.js: require('./bindings/node').count('$(SAMPLE)')" && \
 	  node -p "require('./bindings/node').count('$(SAMPLE)')"; \
 	else echo "== Node.js: skipped (no node and npm)"; fi
+	@if command -v go >/dev/null 2>&1; then \
+	  echo "== Go: go run ./cmd/csvr-count $(SAMPLE)" && \
+	  cd bindings/go && $(GO_ENV) go run ./cmd/csvr-count ../../$(SAMPLE); \
+	else echo "== Go: skipped (no go)"; fi
+	@if command -v javac >/dev/null 2>&1 && [ -f /usr/share/java/jna.jar ]; then \
+	  bash bindings/java/build.sh jar >/dev/null && \
+	  echo "== Java: java io.csvr.Csvr $(SAMPLE)" && \
+	  java -Dcsvr.library=$(LIBDIR)/libcsvr.so -cp bindings/java/build/csvr.jar:/usr/share/java/jna.jar \
+	    io.csvr.Csvr $(SAMPLE); \
+	else echo "== Java: skipped (no javac or JNA)"; fi
 
 ## test: every test suite (Rust, C and C++ plainly, with valgrind and sanitizers, the
 ## README's C program, an install built against with pkg-config, Python, a benchmark smoke

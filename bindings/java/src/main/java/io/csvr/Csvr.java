@@ -62,6 +62,28 @@ public final class Csvr {
         }
     }
 
+    /**
+     * Prints the number of records (after the header) of each CSV file named, one per
+     * line: {@code java -cp csvr.jar:jna.jar io.csvr.Csvr FILE...}. On an error it prints
+     * the message and exits with status 1.
+     *
+     * @param args the files
+     */
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            System.err.println("usage: java io.csvr.Csvr FILE...");
+            System.exit(2);
+        }
+        for (String file : args) {
+            try {
+                System.out.println(count(Path.of(file), Options.defaults()));
+            } catch (CsvrException e) {
+                System.err.println("csvr: " + e.getMessage());
+                System.exit(1);
+            }
+        }
+    }
+
     /** @return the native library's version, e.g. {@code "0.2.0"} */
     public static String version() {
         return CsvrLibrary.INSTANCE.csvr_version();
