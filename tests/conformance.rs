@@ -26,7 +26,7 @@ mod common;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use common::{csvr_steps, oracle_count, oracle_steps, options, status_of, Dialect, Step};
+use common::{csvr_steps, options, oracle_count, oracle_steps, status_of, Dialect, Step};
 use csvr::{ErrorKind, Position, Reader};
 
 /// One case: a file (from the repository's root) read with these options.
@@ -76,7 +76,10 @@ fn cases() -> Vec<Case> {
         },
         Case {
             utf8: false,
-            ..case("invalid_utf8_raw", "tests/conformance/cases/invalid_utf8.csv")
+            ..case(
+                "invalid_utf8_raw",
+                "tests/conformance/cases/invalid_utf8.csv",
+            )
         },
         c("empty"),
         c("header_only"),
@@ -237,7 +240,11 @@ fn expected_json(c: &Case) -> String {
         out.push_str(if i == 0 { "\n    " } else { ",\n    " });
         json_fields(&mut out, fields);
     }
-    out.push_str(if read.records.is_empty() { "]" } else { "\n  ]" });
+    out.push_str(if read.records.is_empty() {
+        "]"
+    } else {
+        "\n  ]"
+    });
     out.push_str(",\n  \"positions\": [");
     for (i, (_, p)) in read.records.iter().enumerate() {
         out.push_str(if i == 0 { "" } else { ", " });
@@ -341,7 +348,10 @@ fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn corpus_expectations_for_the_bindings() {
     let dir = corpus_dir();
     if !dir.is_dir() {
-        println!("SKIPPED: corpus conformance cases: {} is absent", dir.display());
+        println!(
+            "SKIPPED: corpus conformance cases: {} is absent",
+            dir.display()
+        );
         return;
     }
     let out = root().join("target/conformance/corpus");
@@ -352,8 +362,15 @@ fn corpus_expectations_for_the_bindings() {
     files.sort();
     assert!(!files.is_empty(), "no CSV file in {}", dir.display());
     for path in files {
-        let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
-        let name = format!("corpus__{}", relative.trim_end_matches(".csv").replace('/', "__"));
+        let relative = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let name = format!(
+            "corpus__{}",
+            relative.trim_end_matches(".csv").replace('/', "__")
+        );
         let c = Case {
             utf8: false,
             ..case(leak(name), leak(path.to_string_lossy().into_owned()))
