@@ -135,3 +135,25 @@ def test_the_corpus(client: object) -> None:
         options = {"raw": True, "truncate_ragged": True}
         frame = csvr.dask.read_csv(path, blocksize=blocksize, **options)
         same_frame(frame.compute(), single_process(path, **options))
+
+
+def test_a_worker_killed_mid_count_still_counts_exactly(client: object) -> None:
+    import os
+    import threading
+    import time
+
+    got: dict[str, int] = {}
+    counting = threading.Thread(target=lambda: got.update(n=csvr.dask.count(SAMPLE, blocksize=200)))
+    counting.start()
+    time.sleep(0.3)
+    killed_while_counting = counting.is_alive()
+    worker = sorted(client.scheduler_info()["workers"])[0]
+    try:  # the worker process exits at once; its nanny starts another, Dask retries
+        client.run(os._exit, 1, workers=[worker])
+    except Exception:  # noqa: BLE001 - the run dies with the worker
+        pass
+    counting.join(timeout=120)
+    assert not counting.is_alive()
+    assert got["n"] == SAMPLE_COUNT
+    if not killed_while_counting:
+        pytest.skip("the count finished before the worker was killed: nothing was retried")
