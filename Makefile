@@ -24,7 +24,7 @@ FUZZ_TARGETS := differential c_api split
 export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
-        test-bench test-readme test-install lint bench bench-arrow bench-node bench-venv bench-tools bench-zsv bench-memory test-fuzz \
+        test-bench test-readme test-install lint bench bench-arrow bench-node bench-dask bench-venv bench-tools bench-zsv bench-memory test-fuzz \
         fuzz-tools test-aarch64 install uninstall clean _run node test-node test-go test-java conformance-corpus
 
 ## run: build everything and count the bundled sample through Python and the C example;
@@ -225,6 +225,12 @@ bench-node: bench-tools node
 	cd bench/node && npm install --no-audit --no-fund --ignore-scripts --loglevel=error
 	test -f bench/out/numeric.csv || $(LIBDIR)/gen-corpus bench/out $(SIZE) numeric
 	node bench/node/bench.js $(or $(FILE),bench/out/numeric.csv)
+
+## bench-dask: csvr.dask on 1 and 2 worker processes against dask.dataframe.read_csv and
+## single-process csvr, on FILE (default: the SIZE MiB quoted corpus)
+bench-dask: bench-tools python $(PY_TEST_STAMP)
+	test -f bench/out/quoted.csv || $(LIBDIR)/gen-corpus bench/out $(SIZE) quoted
+	$(VPY) bench/dask_bench.py $(or $(FILE),bench/out/quoted.csv)
 
 ## bench-arrow: whole files into tables of string columns: csvr's Arrow stream into
 ## pyarrow, polars and DuckDB beside their own CSV readers (SIZE MiB corpora, the real
