@@ -25,7 +25,8 @@ export FUZZ_TARGETS
 
 .PHONY: run test lib header python examples test-rust test-c test-c-valgrind test-python \
         test-bench test-readme test-install lint bench bench-arrow bench-node bench-dask bench-venv bench-tools bench-zsv bench-memory test-fuzz \
-        fuzz-tools test-aarch64 install uninstall clean _run node test-node test-go test-java conformance-corpus
+        fuzz-tools test-aarch64 install uninstall clean _run node test-node test-go test-java conformance-corpus \
+        dist test-wheel
 
 ## run: build everything and count the bundled sample through Python and the C example;
 ## builds only what changed since the last run
@@ -76,7 +77,7 @@ header:
 ## pytest; the package is reinstalled only when the Rust or Python sources changed
 PY_STAMP   := $(VENV)/.csvr-installed
 PY_SOURCES := $(shell find src bindings/python/csvr -name '*.rs' -o -name '*.py' -o -name py.typed) \
-              bindings/python/pyproject.toml Cargo.toml Cargo.lock build.rs cbindgen.toml
+              bindings/python/pyproject.toml bindings/python/setup.py Cargo.toml Cargo.lock build.rs cbindgen.toml
 python: $(PY_STAMP)
 
 $(PY_STAMP): $(VPY) $(PY_SOURCES)
@@ -117,6 +118,19 @@ $(PY_TEST_STAMP): $(VPY) $(PY_TEST_REQUIREMENTS)
 
 test-python: python $(PY_TEST_STAMP) conformance-corpus
 	$(VPY) -m pytest -q -rs tests/python
+
+## dist: the Python package for PyPI, into dist/: a py3-none-manylinux_2_17_x86_64 wheel
+## (its library linked against glibc 2.17 with cargo-zigbuild and zig, both from PyPI; it
+## installs without Rust, on any CPython 3) checked by auditwheel, and an sdist that
+## carries the crate and builds from source with Rust (scripts/dist.sh)
+dist:
+	bash scripts/dist.sh
+
+## test-wheel: the wheel installed into a fresh virtualenv with no cargo or rustc on PATH,
+## and the sample count and the Python tests run against it; the sdist built from source
+## with Rust by pip (scripts/test-wheel.sh)
+test-wheel: dist conformance-corpus
+	bash scripts/test-wheel.sh
 
 ## node: the Node.js binding's dependency (koffi, from npm, with its prebuilt binaries: its
 ## install script is not needed and not run), reinstalled when package-lock.json changes
@@ -309,7 +323,7 @@ lint:
 
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV) bindings/python/build
+	rm -rf $(VENV) bindings/python/build dist
 	$(MAKE) -C bindings/c clean
 	$(MAKE) -C bindings/cpp clean
 	$(MAKE) -C tests/c clean

@@ -118,6 +118,8 @@ have valgrind ||
   skip c-valgrind "c-valgrind needs valgrind; $(how_apt valgrind)"
 have pkg-config ||
   skip install "install needs pkg-config; $(how_apt pkg-config)"
+[ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] ||
+  skip wheel "wheel builds and installs the manylinux x86_64 wheel, on x86_64 Linux only"
 
 aarch64=aarch64-unknown-linux-gnu
 # (Not `| grep -q`: under pipefail, grep leaving early can fail the writer with SIGPIPE.)

@@ -12,7 +12,7 @@
 # What the numbers count: tests (Rust: libtest's tests; Python: pytest's; Node: node
 # --test's; Go: go test's, subtests too; Java: JUnit's; C and C++: the checks each test
 # program counts, summed over its runs), and, for the suites that are one run each
-# (readme, install, fuzz, bench), one per check the suite prints as `ok: ...`.
+# (readme, install, wheel, fuzz, bench), one per check the suite prints as `ok: ...`.
 # A test that printed a `SKIPPED: ...` line (the corpus test without the corpus) counts as
 # skipped, not passed; a suite that could not run at all counts as one skipped; a suite
 # that failed without saying which test failed counts as one failed.
@@ -20,15 +20,15 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # suite: the make target that runs it, and how its output counts tests.
-SUITES=(rust c c-valgrind readme install python node go java bench aarch64 fuzz)
+SUITES=(rust c c-valgrind readme install python wheel node go java bench aarch64 fuzz)
 declare -A TARGET=(
   [rust]=test-rust [c]=test-c [c-valgrind]=test-c-valgrind [readme]=test-readme
-  [install]=test-install [python]=test-python [node]=test-node [go]=test-go
+  [install]=test-install [python]=test-python [wheel]=test-wheel [node]=test-node [go]=test-go
   [java]=test-java [bench]=test-bench [aarch64]=test-aarch64 [fuzz]=test-fuzz
 )
 declare -A KIND=(
   [rust]=libtest [c]=ctest [c-valgrind]=ctest [readme]=checks [install]=checks
-  [python]=pytest [node]=nodetest [go]=gotest [java]=ctest
+  [python]=pytest [wheel]=checks [node]=nodetest [go]=gotest [java]=ctest
   [bench]=checks [aarch64]=libtest [fuzz]=checks
 )
 
