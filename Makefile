@@ -241,10 +241,10 @@ bench-node: bench-tools node
 	node bench/node/bench.js $(or $(FILE),bench/out/numeric.csv)
 
 ## bench-dask: csvr.dask on 1 and 2 worker processes against dask.dataframe.read_csv and
-## single-process csvr, on FILE (default: the SIZE MiB quoted corpus)
+## single-process csvr, on FILE (default: the SIZE MiB quoted corpus), median of RUNS
 bench-dask: bench-tools python $(PY_TEST_STAMP)
-	test -f bench/out/quoted.csv || $(LIBDIR)/gen-corpus bench/out $(SIZE) quoted
-	$(VPY) bench/dask_bench.py $(or $(FILE),bench/out/quoted.csv)
+	test -n "$(FILE)" || test -f bench/out/quoted.csv || $(LIBDIR)/gen-corpus bench/out $(SIZE) quoted
+	$(VPY) bench/dask_bench.py $(or $(FILE),bench/out/quoted.csv) --runs $(or $(RUNS),3)
 
 ## bench-arrow: whole files into tables of string columns: csvr's Arrow stream into
 ## pyarrow, polars and DuckDB beside their own CSV readers (SIZE MiB corpora, the real
