@@ -119,16 +119,16 @@ $(PY_TEST_STAMP): $(VPY) $(PY_TEST_REQUIREMENTS)
 test-python: python $(PY_TEST_STAMP) conformance-corpus
 	$(VPY) -m pytest -q -rs tests/python
 
-## dist: the Python package for PyPI, into dist/: a py3-none-manylinux_2_17_x86_64 wheel
-## (its library linked against glibc 2.17 with cargo-zigbuild and zig, both from PyPI; it
-## installs without Rust, on any CPython 3) checked by auditwheel, and an sdist that
-## carries the crate and builds from source with Rust (scripts/dist.sh)
+## dist: the Python package for PyPI, into dist/: py3-none-manylinux_2_17_x86_64 and
+## _aarch64 wheels (their library linked against glibc 2.17 with cargo-zigbuild and zig,
+## both from PyPI; they install without Rust, on any CPython 3) checked by auditwheel, and
+## an sdist that carries the crate and builds from source with Rust (scripts/dist.sh)
 dist:
 	bash scripts/dist.sh
 
 ## test-wheel: the wheel installed into a fresh virtualenv with no cargo or rustc on PATH,
 ## and the sample count and the Python tests run against it; the sdist built from source
-## with Rust by pip (scripts/test-wheel.sh)
+## with Rust by pip; the AArch64 wheel's library run under qemu (scripts/test-wheel.sh)
 test-wheel: dist conformance-corpus
 	bash scripts/test-wheel.sh
 

@@ -7,6 +7,8 @@
 #    against it.
 # 2. The sdist is built into a wheel from source, with Rust, by pip, installed into another
 #    fresh virtualenv, and counts the sample.
+# 3. The AArch64 wheel's library counts the sample under qemu, from the C example built
+#    for AArch64 against it (there is no AArch64 Python here to install the wheel into).
 #
 # One `ok: ...` or `FAILED: ...` line a check; the exit status is 1 if any failed.
 set -uo pipefail
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 wheel=$PWD/dist/csvr-$version-py3-none-manylinux_2_17_x86_64.whl
+arm_wheel=$PWD/dist/csvr-$version-py3-none-manylinux_2_17_aarch64.whl
 sdist=$PWD/dist/csvr-$version.tar.gz
 sample=$PWD/examples/data/sample.csv
 expected=$(cat examples/data/sample.count)
@@ -29,7 +32,7 @@ fail() {
   failed=1
 }
 
-for f in "$wheel" "$sdist"; do
+for f in "$wheel" "$arm_wheel" "$sdist"; do
   [ -f "$f" ] || {
     echo "FAILED: $f is missing (make dist builds it)"
     exit 1
@@ -117,6 +120,30 @@ if "$python_bin" -m venv "$venv2" && "$venv2/bin/python" -m pip install --quiet 
   fi
 else
   fail "the wheel built from the sdist does not install"
+fi
+
+# --- 3. the AArch64 wheel, under qemu --------------------------------------------------------
+if command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null &&
+  [ -d /usr/aarch64-linux-gnu ]; then
+  arm=$work/aarch64
+  mkdir -p "$arm"
+  # The C example links against libcsvr.so and loads it by its SONAME, libcsvr.so.0.
+  "$python_bin" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("csvr/libcsvr.so"))' \
+    "$arm_wheel" >"$arm/libcsvr.so"
+  ln -sf libcsvr.so "$arm/libcsvr.so.0"
+  if aarch64-linux-gnu-gcc -I include bindings/c/count.c -L "$arm" -lcsvr -o "$arm/count" 2>"$arm/gcc.log"; then
+    out=$(LD_LIBRARY_PATH=$arm qemu-aarch64 -L /usr/aarch64-linux-gnu "$arm/count" "$sample" 2>&1)
+    if grep -qx "records: $expected" <<<"$out"; then
+      ok "the AArch64 wheel's library counts the sample under qemu: $expected records"
+    else
+      fail "the AArch64 wheel's library under qemu printed: $out"
+    fi
+  else
+    cat "$arm/gcc.log"
+    fail "the C example does not link for AArch64 against the AArch64 wheel's library"
+  fi
+else
+  echo "SKIPPED: the AArch64 wheel's run needs qemu-aarch64 and gcc-aarch64-linux-gnu (apt-get install qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
 fi
 
 exit "$failed"
