@@ -74,7 +74,8 @@ done
 stage=target/dist-stage/csvr-$version
 rm -rf target/dist-stage
 mkdir -p "$stage/csvr"
-cp bindings/python/pyproject.toml bindings/python/setup.py bindings/python/MANIFEST.in "$stage/"
+cp bindings/python/pyproject.toml bindings/python/setup.py bindings/python/MANIFEST.in \
+  bindings/python/README.md "$stage/"
 cp bindings/python/csvr/*.py bindings/python/csvr/py.typed "$stage/csvr/"
 cp LICENSE-MIT LICENSE-APACHE "$stage/"
 echo "== cargo package: the crate, into the sdist's rust/"
