@@ -26,7 +26,10 @@ mod common;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use common::{csvr_steps, options, oracle_count, oracle_steps, status_of, Dialect, Step};
+use common::{
+    corpus_dir, csv_files, csvr_steps, options, oracle_count, oracle_steps, status_of, Dialect,
+    Step,
+};
 use csvr::{ErrorKind, Position, Reader};
 
 /// One case: a file (from the repository's root) read with these options.
@@ -322,25 +325,6 @@ fn csvrs_rust_reader_and_count_give_every_expectation() {
     }
 }
 
-/// The corpus beside the checkout (`../shared/corpus`, or where `CSVR_CORPUS` says).
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("CSVR_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => root().join("../shared/corpus"),
-    }
-}
-
-fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            csv_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "csv") {
-            out.push(path);
-        }
-    }
-}
-
 /// The corpus as cases too, for the bindings' tests: each file read raw with the default
 /// options, its expectations written to `target/conformance/corpus/` (made here, never
 /// committed: the corpus is not ours). A binding runs them when the corpus exists.
@@ -357,9 +341,7 @@ fn corpus_expectations_for_the_bindings() {
     let out = root().join("target/conformance/corpus");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
-    let mut files = vec![];
-    csv_files(&dir, &mut files);
-    files.sort();
+    let files = csv_files(&dir);
     assert!(!files.is_empty(), "no CSV file in {}", dir.display());
     for path in files {
         let relative = path

@@ -5,27 +5,12 @@
 //! `make test` counts as a skip, not a pass; the files are never copied into this repository.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use csvr::{Options, Reader};
 
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("CSVR_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
-    }
-}
-
-fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            csv_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "csv") {
-            out.push(path);
-        }
-    }
-}
+mod common;
+use common::{corpus_dir, csv_files};
 
 fn oracle(path: &Path, has_header: bool) -> Vec<Vec<Vec<u8>>> {
     let mut rdr = csv::ReaderBuilder::new()
@@ -51,9 +36,7 @@ fn corpus_counts_and_records_equal_the_csv_crate() {
         );
         return;
     }
-    let mut files = vec![];
-    csv_files(&dir, &mut files);
-    files.sort();
+    let files = csv_files(&dir);
     assert!(
         files.len() >= 20,
         "expected the corpus files, found {}",

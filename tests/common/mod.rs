@@ -335,3 +335,30 @@ pub fn project(fields: &Fields, columns: &[usize]) -> (Fields, Vec<bool>) {
         })
         .unzip()
 }
+
+/// The corpus of real CSV files beside the checkout (`../shared/corpus`), or the folder
+/// `CSVR_CORPUS` names; the tests that read it skip, saying so, where it is absent.
+pub fn corpus_dir() -> std::path::PathBuf {
+    match std::env::var_os("CSVR_CORPUS") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+    }
+}
+
+/// Every `.csv` file under `dir`, sorted.
+pub fn csv_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "csv") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = vec![];
+    walk(dir, &mut files);
+    files.sort();
+    files
+}
